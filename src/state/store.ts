@@ -1,0 +1,114 @@
+/**
+ * The key-value storage interface the state machine, the block store and the indexes run over.
+ * The node injects LevelDB (classic-level); unit tests inject the in-memory store. Keys and values
+ * are bytes; iteration is in unsigned byte order, as LevelDB's.
+ */
+import { ClassicLevel } from 'classic-level'
+
+export type BatchOp =
+  | { type: 'put', key: Uint8Array, value: Uint8Array }
+  | { type: 'del', key: Uint8Array }
+
+export interface RangeOptions {
+  gt?: Uint8Array
+  gte?: Uint8Array
+  lt?: Uint8Array
+  lte?: Uint8Array
+  reverse?: boolean
+  limit?: number
+}
+
+export interface KVStore {
+  get (key: Uint8Array): Promise<Uint8Array | undefined>
+  getMany (keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>>
+  /** Applies every op or none. */
+  batch (ops: BatchOp[]): Promise<void>
+  iterate (range: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]>
+  close (): Promise<void>
+}
+
+export function compareBytes (a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b)
+}
+
+function inRange (key: Uint8Array, r: RangeOptions): boolean {
+  if (r.gt != null && compareBytes(key, r.gt) <= 0) return false
+  if (r.gte != null && compareBytes(key, r.gte) < 0) return false
+  if (r.lt != null && compareBytes(key, r.lt) >= 0) return false
+  if (r.lte != null && compareBytes(key, r.lte) > 0) return false
+  return true
+}
+
+/** In-memory store for unit tests of pure logic. */
+export class MemoryStore implements KVStore {
+  private readonly map = new Map<string, [Uint8Array, Uint8Array]>()
+
+  async get (key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.map.get(Buffer.from(key).toString('hex'))?.[1]
+  }
+
+  async getMany (keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    return keys.map(k => this.map.get(Buffer.from(k).toString('hex'))?.[1])
+  }
+
+  async batch (ops: BatchOp[]): Promise<void> {
+    for (const op of ops) {
+      const id = Buffer.from(op.key).toString('hex')
+      if (op.type === 'put') this.map.set(id, [Uint8Array.from(op.key), Uint8Array.from(op.value)])
+      else this.map.delete(id)
+    }
+  }
+
+  async * iterate (range: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]> {
+    const entries = [...this.map.values()].filter(([k]) => inRange(k, range))
+    entries.sort((a, b) => compareBytes(a[0], b[0]))
+    if (range.reverse === true) entries.reverse()
+    const limit = range.limit ?? Infinity
+    let n = 0
+    for (const entry of entries) {
+      if (n++ >= limit) return
+      yield entry
+    }
+  }
+
+  get size (): number {
+    return this.map.size
+  }
+
+  async close (): Promise<void> {}
+}
+
+/** LevelDB through classic-level. */
+export class LevelStore implements KVStore {
+  private constructor (private readonly db: ClassicLevel<Uint8Array, Uint8Array>) {}
+
+  static async open (path: string): Promise<LevelStore> {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    await db.open()
+    return new LevelStore(db)
+  }
+
+  async get (key: Uint8Array): Promise<Uint8Array | undefined> {
+    return (await this.db.get(key)) ?? undefined
+  }
+
+  async getMany (keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    if (keys.length === 0) return []
+    return (await this.db.getMany(keys)).map(v => v ?? undefined)
+  }
+
+  async batch (ops: BatchOp[]): Promise<void> {
+    if (ops.length === 0) return
+    await this.db.batch(ops as any)
+  }
+
+  async * iterate (range: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]> {
+    const opts: Record<string, unknown> = { ...range }
+    if (range.limit == null) delete opts.limit
+    for await (const [k, v] of this.db.iterator(opts)) yield [k, v]
+  }
+
+  async close (): Promise<void> {
+    await this.db.close()
+  }
+}
