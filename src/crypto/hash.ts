@@ -1,0 +1,32 @@
+/**
+ * SHA-256, randomness and constant-time comparison on node:crypto. SHA-256 is the one hash of the
+ * chain (MISSION.md §3): native hashing is ~20x faster than pure JS here, and every content slice,
+ * Merkle node and transaction id goes through it.
+ */
+import { createHash, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto'
+
+/** Presents node Buffers as plain Uint8Arrays so callers never depend on Buffer methods. */
+export function toUint8 (buf: Buffer): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+}
+
+export function sha256 (data: Uint8Array): Uint8Array {
+  return toUint8(createHash('sha256').update(data).digest())
+}
+
+/** One hash over the concatenation of `parts`, without allocating the concatenation. */
+export function sha256Concat (...parts: Uint8Array[]): Uint8Array {
+  const hash = createHash('sha256')
+  for (const part of parts) hash.update(part)
+  return toUint8(hash.digest())
+}
+
+export function randomBytes (n: number): Uint8Array {
+  return toUint8(nodeRandomBytes(n))
+}
+
+/** Equality whose running time does not depend on where the inputs differ (only on their length). */
+export function constantTimeEqual (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  return timingSafeEqual(a, b)
+}

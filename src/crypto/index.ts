@@ -1,0 +1,8 @@
+/**
+ * The crypto layer of folio (MISSION.md §3): one interface for hashing, signatures, key agreement,
+ * AEAD, key wrapping, addresses and mnemonics. Hot paths run on node:crypto; @noble is the
+ * reference the tests cross-check against.
+ */
+export { CryptoError } from './errors.js'
+export type { CryptoErrorCode } from './errors.js'
+export { sha256, sha256Concat, randomBytes, constantTimeEqual } from './hash.js'
