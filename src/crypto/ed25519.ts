@@ -1,0 +1,82 @@
+/**
+ * Ed25519 signatures (RFC 8032) for accounts and validators, on node:crypto. Raw 32-byte seeds and
+ * public keys are wrapped in fixed PKCS#8 / SPKI DER prefixes to become KeyObjects, which are cached
+ * (see keyCache.ts). Verification never throws: a malformed key or signature from the network is
+ * simply an invalid signature.
+ */
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { assertLength } from './errors.js'
+import { randomBytes, toUint8 } from './hash.js'
+import { KeyObjectCache } from './keyCache.js'
+
+export interface KeyPair {
+  /** The 32-byte seed (Ed25519) or scalar (X25519). */
+  secretKey: Uint8Array
+  publicKey: Uint8Array
+}
+
+export const ED25519_SEED_LENGTH = 32
+export const ED25519_PUBLIC_KEY_LENGTH = 32
+export const ED25519_SIGNATURE_LENGTH = 64
+
+// DER headers for the Ed25519 OID 1.3.101.112 (RFC 8410); the raw key follows.
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+
+const CACHE_CAPACITY = 10_000
+const publicKeyCache = new KeyObjectCache(CACHE_CAPACITY)
+const secretKeyCache = new KeyObjectCache(CACHE_CAPACITY)
+
+function importSecret (seed: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
+}
+
+function importPublic (publicKey: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' })
+}
+
+function secretKeyObject (seed: Uint8Array): KeyObject {
+  assertLength('Ed25519 secret key (seed)', seed, ED25519_SEED_LENGTH, 'INVALID_KEY')
+  return secretKeyCache.getOrCreate(seed, importSecret)
+}
+
+export function ed25519FromSeed (seed: Uint8Array): KeyPair {
+  const privateKey = secretKeyObject(seed)
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' })
+  return {
+    secretKey: Uint8Array.from(seed),
+    publicKey: toUint8(spki.subarray(SPKI_PREFIX.length))
+  }
+}
+
+export function ed25519Generate (): KeyPair {
+  return ed25519FromSeed(randomBytes(ED25519_SEED_LENGTH))
+}
+
+export function ed25519Sign (secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+  return toUint8(sign(null, message, secretKeyObject(secretKey)))
+}
+
+export function ed25519Verify (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) return false
+  if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_LENGTH) return false
+  if (!(message instanceof Uint8Array)) return false
+  try {
+    return verify(null, message, publicKeyCache.getOrCreate(publicKey, importPublic), signature)
+  } catch {
+    // OpenSSL rejects some encodings at import time (e.g. a y coordinate off the curve).
+    return false
+  }
+}
+
+/** Throws INVALID_SIGNATURE_LENGTH unless `signature` is 64 bytes: for decoders that want a typed reason. */
+export function assertSignatureLength (signature: Uint8Array): void {
+  assertLength('Ed25519 signature', signature, ED25519_SIGNATURE_LENGTH, 'INVALID_SIGNATURE_LENGTH')
+}
+
+/** Drops every cached KeyObject; for tests and for operators rotating keys. */
+export function clearEd25519KeyCache (): void {
+  publicKeyCache.clear()
+  secretKeyCache.clear()
+}
