@@ -1,0 +1,257 @@
+/**
+ * The pool of pending transactions (MISSION.md §6). Admission checks the signature, chain id, fee,
+ * nonce and balance against the latest committed state plus the sender's pending transactions;
+ * each sender's transactions form a gap-free nonce sequence; proposers take transactions by fee
+ * while keeping each sender's nonce order; when full, the lowest-fee tail transaction is evicted.
+ * The pool emits events and knows nothing of the network.
+ */
+import type { Tx } from '../blocks/types.js'
+import { decodeTx, encodeTx, txId, txSender, validateTxStateless } from '../blocks/index.js'
+import { toHex } from '../codec/index.js'
+import { type ChainParams, minFee, txHandler } from '../state/index.js'
+import { isFolioError, errorMessage } from '../errors.js'
+import { MempoolError } from './errors.js'
+import { type MempoolOptions, DEFAULT_MEMPOOL_OPTIONS } from './options.js'
+
+/** What the pool needs from the chain, injected so the pool can be tested alone. */
+export interface MempoolChain {
+  chainId: string
+  params: ChainParams
+  /** Committed balance and nonce. */
+  account: (address: Uint8Array) => Promise<{ balance: bigint, nonce: bigint }>
+  isCommitted: (id: Uint8Array) => Promise<boolean>
+  /** Runs the transaction against committed state; throws when its body would be rejected. */
+  dryRun?: (tx: Tx) => Promise<void>
+}
+
+export interface PendingTx {
+  tx: Tx
+  bytes: Uint8Array
+  id: Uint8Array
+  idHex: string
+  sender: string
+  size: number
+  /** fee plus the most the body can spend */
+  cost: bigint
+  seq: number
+}
+
+type Listener = (p: PendingTx) => void
+
+export class Mempool {
+  private readonly byId = new Map<string, PendingTx>()
+  private readonly bySender = new Map<string, PendingTx[]>()
+  private totalBytes = 0
+  private seq = 0
+  private readonly addedListeners: Listener[] = []
+  private readonly removedListeners: Listener[] = []
+  readonly opts: MempoolOptions
+
+  constructor (private readonly chain: MempoolChain, opts: Partial<MempoolOptions> = {}) {
+    this.opts = { ...DEFAULT_MEMPOOL_OPTIONS, ...opts }
+  }
+
+  get size (): number { return this.byId.size }
+  get bytes (): number { return this.totalBytes }
+
+  onAdded (fn: Listener): void { this.addedListeners.push(fn) }
+  onRemoved (fn: Listener): void { this.removedListeners.push(fn) }
+
+  has (id: Uint8Array | string): boolean {
+    return this.byId.has(typeof id === 'string' ? id : toHex(id))
+  }
+
+  get (id: Uint8Array): PendingTx | undefined {
+    return this.byId.get(toHex(id))
+  }
+
+  /** Admits encoded bytes (from RPC or gossip). Throws MempoolError with a reason a person can act on. */
+  async addBytes (bytes: Uint8Array): Promise<PendingTx> {
+    let tx: Tx
+    try {
+      tx = decodeTx(bytes, { maxBytes: this.chain.params.maxTxBytes })
+    } catch (err) {
+      throw new MempoolError('INVALID', `transaction does not decode: ${errorMessage(err)}`)
+    }
+    return await this.add(tx, bytes)
+  }
+
+  async add (tx: Tx, encoded?: Uint8Array): Promise<PendingTx> {
+    const bytes = encoded ?? encodeTx(tx)
+    const { params, chainId } = this.chain
+    try {
+      validateTxStateless(tx, { chainId, minFee: n => minFee(params, n), maxTxBytes: params.maxTxBytes })
+    } catch (err) {
+      const code = isFolioError(err) && err.code === 'FEE_TOO_LOW' ? 'FEE_TOO_LOW' : 'INVALID'
+      throw new MempoolError(code, errorMessage(err))
+    }
+    const id = txId(tx)
+    const idHex = toHex(id)
+    if (this.byId.has(idHex)) throw new MempoolError('DUPLICATE', `transaction ${idHex} is already pending`)
+    if (await this.chain.isCommitted(id)) throw new MempoolError('ALREADY_COMMITTED', `transaction ${idHex} is already committed`)
+    let handler
+    try {
+      handler = txHandler(tx.type)
+    } catch (err) {
+      throw new MempoolError('INVALID', errorMessage(err))
+    }
+
+    const senderAddr = txSender(tx)
+    const sender = toHex(senderAddr)
+    const account = await this.chain.account(senderAddr)
+    const queue = this.bySender.get(sender) ?? []
+    const expected = account.nonce + BigInt(queue.length)
+    if (tx.nonce < account.nonce) throw new MempoolError('NONCE_TOO_LOW', `nonce ${tx.nonce} already used; next is ${expected}`)
+    if (tx.nonce < expected) {
+      throw new MempoolError('DUPLICATE', `nonce ${tx.nonce} already has a pending transaction; next is ${expected}`)
+    }
+    if (tx.nonce > expected) throw new MempoolError('NONCE_GAP', `nonce ${tx.nonce} expected ${expected}`)
+    if (queue.length >= this.opts.maxPerSender) {
+      throw new MempoolError('SENDER_LIMIT', `sender already has ${queue.length} pending transactions (limit ${this.opts.maxPerSender})`)
+    }
+    const spend = handler.spend?.(tx) ?? 0n
+    const cost = tx.fee + (spend > 0n ? spend : 0n)
+    const pendingCost = queue.reduce((s, p) => s + p.cost, 0n)
+    if (account.balance < pendingCost + cost) {
+      throw new MempoolError('INSUFFICIENT_FUNDS',
+        `balance ${account.balance} ufol cannot cover ${cost} ufol on top of ${pendingCost} ufol pending`)
+    }
+    if (queue.length === 0 && this.chain.dryRun != null) {
+      try {
+        await this.chain.dryRun(tx)
+      } catch (err) {
+        throw new MempoolError('REJECTED', errorMessage(err), { cause: isFolioError(err) ? err.code : undefined })
+      }
+    }
+    const entry: PendingTx = { tx, bytes, id, idHex, sender, size: bytes.length, cost, seq: this.seq++ }
+    this.makeRoom(entry)
+    // re-read: an eviction may have shortened this sender's queue only from its tail, never below `expected`
+    const q = this.bySender.get(sender) ?? []
+    if (q.length !== queue.length) throw new MempoolError('FULL', 'the pool is full of higher-fee transactions; raise the fee')
+    q.push(entry)
+    this.bySender.set(sender, q)
+    this.byId.set(idHex, entry)
+    this.totalBytes += entry.size
+    for (const fn of this.addedListeners) fn(entry)
+    return entry
+  }
+
+  /** Evicts lowest-fee tail transactions until `entry` fits, or refuses it. */
+  private makeRoom (entry: PendingTx): void {
+    const fits = (): boolean => this.byId.size + 1 <= this.opts.maxTxs && this.totalBytes + entry.size <= this.opts.maxBytes
+    while (!fits()) {
+      let victim: PendingTx | undefined
+      for (const q of this.bySender.values()) {
+        const tail = q[q.length - 1]
+        if (tail.sender === entry.sender) continue
+        if (victim === undefined || tail.tx.fee < victim.tx.fee) victim = tail
+      }
+      if (victim === undefined || victim.tx.fee >= entry.tx.fee) {
+        throw new MempoolError('FULL', `the pool is full and holds no transaction with a fee below ${entry.tx.fee}; raise the fee`)
+      }
+      this.remove(victim)
+    }
+  }
+
+  private remove (p: PendingTx): void {
+    if (!this.byId.delete(p.idHex)) return
+    this.totalBytes -= p.size
+    const q = this.bySender.get(p.sender)
+    if (q != null) {
+      const i = q.indexOf(p)
+      if (i >= 0) q.splice(i, 1)
+      if (q.length === 0) this.bySender.delete(p.sender)
+    }
+    for (const fn of this.removedListeners) fn(p)
+  }
+
+  /**
+   * Picks transactions for a block: highest fee first across senders, each sender's in nonce order,
+   * within the byte and count limits.
+   */
+  select (maxBytes: number, maxTxs: number): PendingTx[] {
+    const heads: Array<{ q: PendingTx[], i: number }> = []
+    for (const q of this.bySender.values()) heads.push({ q, i: 0 })
+    const better = (a: PendingTx, b: PendingTx): boolean => a.tx.fee > b.tx.fee || (a.tx.fee === b.tx.fee && a.seq < b.seq)
+    // binary max-heap on each sender's next transaction
+    const heap = heads
+    const up = (k: number): void => {
+      while (k > 0) {
+        const p = (k - 1) >> 1
+        if (!better(heap[k].q[heap[k].i], heap[p].q[heap[p].i])) break;
+        [heap[k], heap[p]] = [heap[p], heap[k]]
+        k = p
+      }
+    }
+    const down = (k: number): void => {
+      for (;;) {
+        const l = 2 * k + 1
+        const r = l + 1
+        let m = k
+        if (l < heap.length && better(heap[l].q[heap[l].i], heap[m].q[heap[m].i])) m = l
+        if (r < heap.length && better(heap[r].q[heap[r].i], heap[m].q[heap[m].i])) m = r
+        if (m === k) return;
+        [heap[k], heap[m]] = [heap[m], heap[k]]
+        k = m
+      }
+    }
+    for (let k = heap.length >> 1; k >= 0; k--) down(k)
+    const out: PendingTx[] = []
+    let bytes = 0
+    while (heap.length > 0 && out.length < maxTxs) {
+      const top = heap[0]
+      const p = top.q[top.i]
+      if (bytes + p.size > maxBytes) {
+        // this sender's sequence stops here; others may still fit
+        heap[0] = heap[heap.length - 1]
+        heap.pop()
+        down(0)
+        continue
+      }
+      out.push(p)
+      bytes += p.size
+      top.i++
+      if (top.i >= top.q.length) {
+        heap[0] = heap[heap.length - 1]
+        heap.pop()
+      }
+      if (heap.length > 0) down(0)
+    }
+    void up
+    return out
+  }
+
+  /**
+   * After a block: drops what it included, then re-checks every remaining transaction of the
+   * senders it touched against the new committed state.
+   */
+  async recheck (includedIds: Uint8Array[], touchedSenders: Uint8Array[]): Promise<void> {
+    for (const id of includedIds) {
+      const p = this.byId.get(toHex(id))
+      if (p != null) this.remove(p)
+    }
+    const senders = new Set(touchedSenders.map(s => toHex(s)))
+    for (const sender of senders) {
+      const q = this.bySender.get(sender)
+      if (q == null) continue
+      const account = await this.chain.account(q[0] !== undefined ? txSender(q[0].tx) : new Uint8Array(20))
+      let expected = account.nonce
+      let budget = account.balance
+      let broken = false
+      for (const p of [...q]) {
+        if (!broken && p.tx.nonce === expected && p.cost <= budget) {
+          expected++
+          budget -= p.cost
+          continue
+        }
+        broken = true
+        this.remove(p)
+      }
+    }
+  }
+
+  /** Senders with pending transactions (for a full re-check after a restart or a sync). */
+  senders (): Uint8Array[] {
+    return [...this.bySender.values()].map(q => txSender(q[0].tx))
+  }
+}

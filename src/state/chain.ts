@@ -1,0 +1,213 @@
+/**
+ * The chain: committed state plus committed blocks, advanced one block at a time. `prepare`
+ * executes a proposed block into an overlay (so consensus can validate it) and `commit` writes
+ * the block, its commit, its state changes, the new state root, the transaction index, every
+ * registered indexer's records and the new head in ONE atomic batch. A crash at any moment
+ * leaves either the previous head or the new one, never a mixture.
+ */
+import type { Block, Commit } from '../blocks/types.js'
+import { blockHash, encodeBlock } from '../blocks/index.js'
+import { addressFromPublicKey } from '../crypto/index.js'
+import { bytesEqual, toHex } from '../codec/index.js'
+import type { KVStore, BatchOp } from './store.js'
+import { StateStore, type StateChange } from './stateStore.js'
+import { StateOverlay } from './overlay.js'
+import { BlockStore, type Head } from './blockStore.js'
+import { type Genesis, genesisHash, genesisHooksList } from './genesis.js'
+import { credit } from './accounts.js'
+import { executeBlockTxs, type ExecutedTx } from './executor.js'
+import type { BlockEnv } from './registry.js'
+import { StateError } from './errors.js'
+
+export interface ValidatorInfo {
+  name: string
+  address: Uint8Array
+  publicKey: Uint8Array
+  power: bigint
+  operator: Uint8Array
+  escrowKey?: Uint8Array
+}
+
+export interface CommittedBlock {
+  block: Block
+  hash: Uint8Array
+  height: number
+  executed: ExecutedTx[]
+  changes: StateChange[]
+}
+
+/** Writes secondary records (feed indexes and the like) in the block's batch. */
+export interface Indexer {
+  name: string
+  blockOps: (committed: CommittedBlock, state: StateOverlay) => Promise<BatchOp[]>
+}
+
+interface Prepared {
+  parentHash: Uint8Array
+  hash: Uint8Array
+  overlay: StateOverlay
+  executed: ExecutedTx[]
+}
+
+export interface ChainLog {
+  warn: (obj: unknown, msg?: string) => void
+  error: (obj: unknown, msg?: string) => void
+}
+
+export const ZERO_HASH = new Uint8Array(32)
+
+export class Chain {
+  private current: Head
+  private readonly prepared = new Map<string, Prepared>()
+  private readonly listeners: Array<(b: CommittedBlock) => void> = []
+  private readonly indexers: Indexer[] = []
+  private commitQueue: Promise<unknown> = Promise.resolve()
+
+  private constructor (
+    readonly kv: KVStore,
+    readonly genesis: Genesis,
+    readonly state: StateStore,
+    readonly blocks: BlockStore,
+    head: Head,
+    private readonly log?: ChainLog
+  ) {
+    this.current = head
+  }
+
+  static async open (kv: KVStore, genesis: Genesis, opts: { log?: ChainLog, cacheEntries?: number } = {}): Promise<Chain> {
+    const state = await StateStore.open(kv, { cacheEntries: opts.cacheEntries })
+    const blocks = new BlockStore(kv, genesis.params.maxBlockBytes)
+    const gHash = genesisHash(genesis)
+    let head = await blocks.head()
+    if (head === undefined) {
+      const overlay = new StateOverlay(state)
+      for (const a of genesis.accounts) await credit(overlay, a.address, a.balance)
+      for (const hook of genesisHooksList()) await hook(genesis, overlay)
+      const changes = overlay.changes()
+      const { root, ops } = await state.commitChanges(changes)
+      head = { height: 0, hash: ZERO_HASH, time: genesis.genesisTime, stateRoot: root }
+      await kv.batch([...ops, blocks.genesisOp(gHash), blocks.headOp(head)])
+      state.afterWrite(changes)
+    } else {
+      const stored = await blocks.genesisHash()
+      if (stored === undefined || !bytesEqual(stored, gHash)) {
+        throw new StateError('INVALID_GENESIS', 'this data folder belongs to a chain with a different genesis; use another --data folder')
+      }
+      if (!bytesEqual(state.root(), head.stateRoot)) {
+        throw new StateError('CORRUPT_STATE', `state root ${toHex(state.root())} does not match head ${head.height} root ${toHex(head.stateRoot)}`)
+      }
+    }
+    return new Chain(kv, genesis, state, blocks, head, opts.log)
+  }
+
+  get chainId (): string {
+    return this.genesis.chainId
+  }
+
+  get params (): Genesis['params'] {
+    return this.genesis.params
+  }
+
+  head (): Head {
+    return this.current
+  }
+
+  /** The validator set that signs blocks at `height`. */
+  validators (_height: number): ValidatorInfo[] {
+    return this.genesis.validators.map(v => ({
+      name: v.name,
+      address: addressFromPublicKey(v.publicKey),
+      publicKey: v.publicKey,
+      power: v.power,
+      operator: v.operator,
+      escrowKey: v.escrowKey
+    }))
+  }
+
+  /** The account that receives the fees of blocks proposed by a consensus address. */
+  feeRecipient (height: number, proposer: Uint8Array): Uint8Array {
+    return this.validators(height).find(v => bytesEqual(v.address, proposer))?.operator ?? proposer
+  }
+
+  onBlock (fn: (b: CommittedBlock) => void): () => void {
+    this.listeners.push(fn)
+    return () => { const i = this.listeners.indexOf(fn); if (i >= 0) this.listeners.splice(i, 1) }
+  }
+
+  addIndexer (indexer: Indexer): void {
+    this.indexers.push(indexer)
+  }
+
+  /** A fresh overlay over committed state, for dry runs (mempool checks, RPC simulation). */
+  overlay (): StateOverlay {
+    return new StateOverlay(this.state)
+  }
+
+  /**
+   * Checks that `block` extends the head and executes it into an overlay. Throws StateError
+   * INVALID_BLOCK when it does not extend the head or a transaction is not admissible.
+   */
+  async prepare (block: Block): Promise<Prepared> {
+    const h = block.header
+    const head = this.current
+    if (h.chainId !== this.chainId) throw new StateError('INVALID_BLOCK', `block is for chain ${h.chainId}, this is ${this.chainId}`)
+    if (h.height !== head.height + 1) throw new StateError('INVALID_BLOCK', `block height ${h.height} does not follow head ${head.height}`)
+    if (!bytesEqual(h.prevHash, head.hash)) throw new StateError('INVALID_BLOCK', `block ${h.height} does not extend head ${toHex(head.hash)}`)
+    if (!bytesEqual(h.stateRoot, head.stateRoot)) throw new StateError('INVALID_BLOCK', `block ${h.height} carries state root ${toHex(h.stateRoot)}, expected ${toHex(head.stateRoot)}`)
+    if (h.time < head.time) throw new StateError('INVALID_BLOCK', `block ${h.height} time ${h.time} is before its parent's ${head.time}`)
+    const hash = blockHash(h)
+    const key = toHex(hash)
+    const cached = this.prepared.get(key)
+    if (cached !== undefined && bytesEqual(cached.parentHash, head.hash)) return cached
+    const overlay = new StateOverlay(this.state)
+    const env: BlockEnv = {
+      chainId: this.chainId,
+      height: h.height,
+      time: h.time,
+      proposer: this.feeRecipient(h.height, h.proposer),
+      params: this.params
+    }
+    const executed = await executeBlockTxs(overlay, block.txs, env, (msg, err) => this.log?.error({ err }, msg))
+    const prepared = { parentHash: head.hash, hash, overlay, executed }
+    if (this.prepared.size > 8) this.prepared.clear()
+    this.prepared.set(key, prepared)
+    return prepared
+  }
+
+  /** Commits `block`, decided by `commit` (its precommits), in one atomic batch. */
+  async commit (block: Block, commit: Commit | null): Promise<CommittedBlock> {
+    const run = this.commitQueue.then(async () => await this.commitNow(block, commit))
+    this.commitQueue = run.catch(() => {})
+    return await run
+  }
+
+  private async commitNow (block: Block, commit: Commit | null): Promise<CommittedBlock> {
+    const prepared = await this.prepare(block)
+    const changes = prepared.overlay.changes()
+    const { root, ops } = await this.state.commitChanges(changes)
+    const height = block.header.height
+    const committed: CommittedBlock = { block, hash: prepared.hash, height, executed: prepared.executed, changes }
+    const blockOps = this.blocks.blockOps(height, prepared.hash, encodeBlock(block), commit,
+      prepared.executed.map(e => ({ id: e.id, result: e.result })))
+    const indexOps: BatchOp[] = []
+    for (const ix of this.indexers) indexOps.push(...await ix.blockOps(committed, prepared.overlay))
+    const head: Head = { height, hash: prepared.hash, time: block.header.time, stateRoot: root }
+    await this.kv.batch([...ops, ...blockOps, ...indexOps, this.blocks.headOp(head)])
+    this.state.afterWrite(changes)
+    this.current = head
+    this.prepared.clear()
+    for (const fn of this.listeners) {
+      try {
+        fn(committed)
+      } catch (err) {
+        this.log?.warn({ err }, 'block listener failed')
+      }
+    }
+    return committed
+  }
+
+  /** Stores a better-known commit for an already committed height (e.g. the canonical one from block h+1). */
+  async storeCommit (commit: Commit): Promise<void> {
+    await this.kv.batch([this.blocks.commitOp(commit)])
+  }
+}

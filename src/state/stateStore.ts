@@ -1,0 +1,86 @@
+/**
+ * Committed state: reads through a bounded cache over the KV store, and the state commitment over
+ * every key under `s/`. A single awaited LevelDB `get` costs ~100 µs while a cache hit costs
+ * nothing, so blocks prefetch their read sets with one `getMany` (MISSION.md §3) and then execute
+ * against the cache.
+ */
+import { type KVStore, type BatchOp } from './store.js'
+import { LruMap } from './lru.js'
+import { hexKey } from './keys.js'
+import { StateCommitment } from './commitment/index.js'
+import { PREFIX } from './keys.js'
+
+/** A cached absence, so that repeated reads of missing keys do not hit the disk either. */
+const ABSENT = new Uint8Array(0)
+
+export interface StateChange {
+  key: Uint8Array
+  value: Uint8Array | null
+}
+
+export class StateStore {
+  private readonly cache: LruMap<string, Uint8Array>
+
+  private constructor (
+    readonly kv: KVStore,
+    readonly commitment: StateCommitment,
+    cacheEntries: number
+  ) {
+    this.cache = new LruMap(cacheEntries)
+  }
+
+  static async open (kv: KVStore, opts: { cacheEntries?: number } = {}): Promise<StateStore> {
+    const commitment = await StateCommitment.open(kv, PREFIX.commitment)
+    return new StateStore(kv, commitment, opts.cacheEntries ?? 200_000)
+  }
+
+  root (): Uint8Array {
+    return this.commitment.root()
+  }
+
+  async get (key: Uint8Array): Promise<Uint8Array | undefined> {
+    const id = hexKey(key)
+    const hit = this.cache.get(id)
+    if (hit !== undefined) return hit === ABSENT ? undefined : hit
+    const value = await this.kv.get(key)
+    this.cache.set(id, value ?? ABSENT)
+    return value
+  }
+
+  /** Loads every key not yet cached with one batched read. */
+  async prefetch (keys: Uint8Array[]): Promise<void> {
+    const missing: Uint8Array[] = []
+    const seen = new Set<string>()
+    for (const k of keys) {
+      const id = hexKey(k)
+      if (seen.has(id) || this.cache.has(id)) continue
+      seen.add(id)
+      missing.push(k)
+    }
+    if (missing.length === 0) return
+    const values = await this.kv.getMany(missing)
+    for (let i = 0; i < missing.length; i++) this.cache.set(hexKey(missing[i]), values[i] ?? ABSENT)
+  }
+
+  /**
+   * Folds a block's changes into the commitment and returns the new root with every op that
+   * persists them (state values and commitment records). The caller writes the ops in the block's
+   * atomic batch and then calls `afterWrite`.
+   */
+  async commitChanges (changes: StateChange[]): Promise<{ root: Uint8Array, ops: BatchOp[] }> {
+    const { root, ops } = await this.commitment.update(changes.map(c => [c.key, c.value] as [Uint8Array, Uint8Array | null]))
+    const stateOps: BatchOp[] = changes.map(c => c.value == null
+      ? { type: 'del', key: c.key }
+      : { type: 'put', key: c.key, value: c.value })
+    return { root, ops: [...stateOps, ...ops] }
+  }
+
+  /** Makes written changes visible to cached reads. */
+  afterWrite (changes: StateChange[]): void {
+    for (const c of changes) this.cache.set(hexKey(c.key), c.value ?? ABSENT)
+  }
+
+  async * scan (prefix: Uint8Array, end: Uint8Array, limit?: number, reverse?: boolean): AsyncIterable<[Uint8Array, Uint8Array]> {
+    yield * this.kv.iterate({ gte: prefix, lt: end, limit, reverse })
+  }
+}
