@@ -11,3 +11,6 @@ export {
   ed25519FromSeed, ed25519Generate, ed25519Sign, ed25519Verify, assertSignatureLength, clearEd25519KeyCache,
   ED25519_SEED_LENGTH, ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH
 } from './ed25519.js'
+export {
+  x25519Generate, x25519PublicKey, x25519SharedSecret, ed25519SecretToX25519, ed25519PublicToX25519, X25519_KEY_LENGTH
+} from './x25519.js'
