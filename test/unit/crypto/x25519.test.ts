@@ -22,8 +22,8 @@ describe('crypto/x25519', () => {
   })
 
   it('matches the RFC 7748 §5.2 iterated vector after 1 and 1,000 iterations', () => {
-    let k = hexToBytes('0900000000000000000000000000000000000000000000000000000000000000')
-    let u = k
+    let k: Uint8Array = hexToBytes('0900000000000000000000000000000000000000000000000000000000000000')
+    let u: Uint8Array = k
     for (let i = 1; i <= 1000; i++) {
       const next = x25519SharedSecret(k, u)
       u = k
