@@ -1,0 +1,147 @@
+import { expect } from 'chai'
+import fc from 'fast-check'
+import { RLP_MAX_DEPTH, bytesEqual, bytesToUint, fromHex, rlpDecode, rlpEncode, toHex, uintToBytes } from '../../../src/codec/index.js'
+import type { RlpItem } from '../../../src/codec/index.js'
+import { CodecError } from '../../../src/codec/errors.js'
+
+function codeOf (fn: () => unknown): string {
+  try {
+    fn()
+  } catch (err) {
+    expect(err, String(err)).to.be.instanceOf(CodecError)
+    return (err as CodecError).code
+  }
+  throw new Error('expected a CodecError')
+}
+
+const item: fc.Arbitrary<RlpItem> = fc.letrec<{ item: RlpItem }>(tie => ({
+  item: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.uint8Array({ maxLength: 80 }),
+    fc.array(tie('item'), { maxLength: 5 })
+  )
+})).item
+
+/** Tries a decode and reports whether it failed only with a CodecError. */
+function decodeOrCodecError (bytes: Uint8Array): RlpItem | null {
+  try {
+    return rlpDecode(bytes)
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err
+    return null
+  }
+}
+
+describe('codec/rlp', () => {
+  it('matches known encodings', () => {
+    expect(toHex(rlpEncode(new Uint8Array(0)))).to.equal('0x80')
+    expect(toHex(rlpEncode(Uint8Array.of(0x7f)))).to.equal('0x7f')
+    expect(toHex(rlpEncode(Uint8Array.of(0x80)))).to.equal('0x8180')
+    expect(toHex(rlpEncode([]))).to.equal('0xc0')
+    expect(toHex(rlpEncode([new TextEncoder().encode('cat'), new TextEncoder().encode('dog')]))).to.equal('0xc88363617483646f67')
+    expect(toHex(rlpEncode(new Uint8Array(56)))).to.equal('0xb838' + '00'.repeat(56))
+  })
+
+  it('round-trips any item', () => {
+    fc.assert(fc.property(item, it => {
+      const bytes = rlpEncode(it)
+      expect(rlpDecode(bytes)).to.deep.equal(it)
+    }))
+  })
+
+  it('rejects trailing bytes, empty input and truncation', () => {
+    expect(codeOf(() => rlpDecode(fromHex('0x8001')))).to.equal('TRAILING_BYTES')
+    expect(codeOf(() => rlpDecode(new Uint8Array(0)))).to.equal('MALFORMED')
+    expect(codeOf(() => rlpDecode(fromHex('0x83616263'.slice(0, 8))))).to.equal('MALFORMED')
+    expect(codeOf(() => rlpDecode(fromHex('0xc3800102'.slice(0, 8))))).to.equal('MALFORMED')
+    expect(codeOf(() => rlpDecode(fromHex('0xb9ffff00')))).to.equal('MALFORMED')
+    expect(codeOf(() => rlpDecode(fromHex('0xbf')))).to.equal('MALFORMED')
+  })
+
+  it('rejects non-canonical forms', () => {
+    // a single byte below 0x80 wrapped as a string
+    expect(codeOf(() => rlpDecode(fromHex('0x8105')))).to.equal('NON_CANONICAL')
+    // a short string spelled with a long length prefix
+    expect(codeOf(() => rlpDecode(fromHex('0xb801' + 'aa')))).to.equal('NON_CANONICAL')
+    // a length with a leading zero byte
+    expect(codeOf(() => rlpDecode(fromHex('0xb90038' + '00'.repeat(56))))).to.equal('NON_CANONICAL')
+    // a short list spelled long
+    expect(codeOf(() => rlpDecode(fromHex('0xf80180')))).to.equal('NON_CANONICAL')
+  })
+
+  it('enforces maxBytes before decoding', () => {
+    const bytes = rlpEncode(new Uint8Array(100))
+    expect(codeOf(() => rlpDecode(bytes, 50))).to.equal('TOO_LARGE')
+    expect(rlpDecode(bytes, bytes.length)).to.be.instanceOf(Uint8Array)
+  })
+
+  it('refuses deep nesting with a CodecError rather than a stack overflow', () => {
+    // Lengths are computed inside out so that every level is a well-formed list.
+    const depth = 100_000 // far past both RLP_MAX_DEPTH and the JS stack
+    const prefixes: Uint8Array[] = []
+    let inner = 0
+    for (let i = 0; i < depth; i++) {
+      const len = uintToBytes(inner)
+      const prefix = inner < 56 ? Uint8Array.of(0xc0 + inner) : Uint8Array.of(0xf7 + len.length, ...len)
+      prefixes.push(prefix)
+      inner += prefix.length
+    }
+    const bytes = new Uint8Array(inner)
+    let at = 0
+    for (let i = prefixes.length - 1; i >= 0; i--) {
+      bytes.set(prefixes[i], at)
+      at += prefixes[i].length
+    }
+    const started = Date.now()
+    expect(codeOf(() => rlpDecode(bytes))).to.equal('MALFORMED')
+    expect(Date.now() - started).to.be.lessThan(500)
+  })
+
+  it('accepts nesting up to RLP_MAX_DEPTH', () => {
+    let nested: RlpItem = []
+    for (let i = 1; i < RLP_MAX_DEPTH; i++) nested = [nested]
+    expect(rlpDecode(rlpEncode(nested))).to.deep.equal(nested)
+    expect(codeOf(() => rlpDecode(rlpEncode([nested])))).to.equal('MALFORMED')
+  })
+
+  it('never throws anything but CodecError on random bytes, and what it accepts re-encodes exactly', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), bytes => {
+      const decoded = decodeOrCodecError(bytes)
+      if (decoded !== null) expect(bytesEqual(rlpEncode(decoded), bytes)).to.equal(true)
+    }), { numRuns: 2000 })
+  })
+
+  it('survives random mutations of valid encodings the same way', () => {
+    fc.assert(fc.property(item, fc.nat(), fc.integer({ min: 0, max: 255 }), (it, pos, byte) => {
+      const bytes = rlpEncode(it)
+      const mutated = bytes.slice()
+      mutated[pos % mutated.length] = byte
+      for (const candidate of [mutated, bytes.subarray(0, pos % bytes.length), new Uint8Array([...bytes, byte])]) {
+        const decoded = decodeOrCodecError(candidate)
+        if (decoded !== null) expect(bytesEqual(rlpEncode(decoded), candidate)).to.equal(true)
+      }
+    }), { numRuns: 1000 })
+  })
+
+  describe('unsigned integers', () => {
+    it('uses minimal big-endian bytes', () => {
+      expect(uintToBytes(0).length).to.equal(0)
+      expect(toHex(uintToBytes(0x0400))).to.equal('0x0400')
+      expect(toHex(uintToBytes(255n))).to.equal('0xff')
+      fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }), v => {
+        const b = uintToBytes(v)
+        if (b.length > 0) expect(b[0]).to.not.equal(0)
+        expect(bytesToUint(b)).to.equal(v)
+      }))
+    })
+
+    it('rejects negatives, non-integers, leading zeros and oversize', () => {
+      expect(codeOf(() => uintToBytes(-1n))).to.equal('OUT_OF_RANGE')
+      expect(codeOf(() => uintToBytes(1.5))).to.equal('OUT_OF_RANGE')
+      expect(codeOf(() => bytesToUint(Uint8Array.of(0, 1)))).to.equal('NON_CANONICAL')
+      expect(codeOf(() => bytesToUint(Uint8Array.of(0)))).to.equal('NON_CANONICAL')
+      expect(codeOf(() => bytesToUint(new Uint8Array(33).fill(1)))).to.equal('OUT_OF_RANGE')
+      expect(codeOf(() => bytesToUint(Uint8Array.of(1, 2, 3), 2))).to.equal('OUT_OF_RANGE')
+    })
+  })
+})
