@@ -14,3 +14,6 @@ export {
 export {
   x25519Generate, x25519PublicKey, x25519SharedSecret, ed25519SecretToX25519, ed25519PublicToX25519, X25519_KEY_LENGTH
 } from './x25519.js'
+export { hkdfSha256, HKDF_MAX_LENGTH, HKDF_MAX_INFO_LENGTH } from './hkdf.js'
+export { aeadEncrypt, aeadDecrypt, sliceNonce, AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH } from './aead.js'
+export { sealTo, openSealed, SEAL_OVERHEAD } from './seal.js'
