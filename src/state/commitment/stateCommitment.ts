@@ -1,0 +1,269 @@
+/**
+ * The committed state root (MISSION.md §4): a bucketed Merkle tree over every state key, updated
+ * once per block over the block's dirty keys. The 16 tree levels (~4 MiB) live in memory; each
+ * non-empty bucket is one record `prefix || u16be(bucket)` in the injected store, and hot buckets
+ * are cached in memory as packed pairs. Design and measurements: docs/state-commitment.md.
+ */
+import { sha256 } from '../../crypto/index.js'
+import type { BatchOp, KVStore } from '../store.js'
+import { mergeBucket } from './bucket.js'
+import type { PairChange } from './bucket.js'
+import { StateCommitmentError } from './errors.js'
+import {
+  BUCKET_COUNT, EMPTY_BUCKET_HASH, EMPTY_SUBTREE, HASH_BYTES, PAIR_BYTES, TREE_DEPTH,
+  bucketOfKeyHash, compareHashAt, equalBytes, hashBucket, hashNode, isCanonicalBucket
+} from './layout.js'
+import type { StateProof } from './proof.js'
+
+export interface StateCommitmentOptions {
+  /**
+   * Bytes of bucket contents kept in memory (64 per key). Buckets beyond it are evicted, oldest
+   * first, and read back with one `getMany` per update. Default 256 MiB, about 4M keys.
+   */
+  cacheBytes?: number
+}
+
+export interface StateCommitmentStats {
+  keys: number
+  nonEmptyBuckets: number
+  cachedBuckets: number
+  cachedBytes: number
+}
+
+const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+const EMPTY_PAIRS = new Uint8Array(0)
+
+/**
+ * Contract with the caller: `update` changes the in-memory structure at once and returns the ops
+ * that persist it; the caller writes them (in the same atomic batch as the block) before the next
+ * `update`. If that write fails, the in-memory tree is ahead of the store: the caller must treat
+ * it as fatal, drop this instance and `open` again from the store. Bucket records read later are
+ * checked against the in-memory leaves, so a missed write surfaces as `CORRUPT_STORE`, never as a
+ * wrong root.
+ */
+export class StateCommitment {
+  /** levels[0] holds the 65,536 bucket hashes, levels[TREE_DEPTH] the root; 32 bytes per node. */
+  private readonly levels: Uint8Array[] = []
+  private readonly counts = new Uint32Array(BUCKET_COUNT)
+  /** Insertion-ordered, so the first entries are the least recently used. */
+  private readonly cache = new Map<number, Uint8Array>()
+  private cachedBytes = 0
+  /** Buckets written by the latest update: their ops may not be in the store yet. */
+  private pinned = new Set<number>()
+  private keyCount = 0
+  private nonEmpty = 0
+  private tail: Promise<unknown> = Promise.resolve()
+
+  private constructor (
+    private readonly store: KVStore,
+    private readonly prefix: Uint8Array,
+    private readonly cacheLimit: number
+  ) {
+    for (let level = 0; level <= TREE_DEPTH; level++) {
+      const width = BUCKET_COUNT >>> level
+      const bytes = new Uint8Array(width * HASH_BYTES)
+      bytes.set(EMPTY_SUBTREE[level])
+      for (let filled = HASH_BYTES; filled < bytes.length; filled *= 2) bytes.copyWithin(filled, 0, filled)
+      this.levels.push(bytes)
+    }
+  }
+
+  /** Loads every persisted bucket under `prefix`, checks it, and builds the tree levels. */
+  static async open (store: KVStore, prefix: Uint8Array, options: StateCommitmentOptions = {}): Promise<StateCommitment> {
+    if (!(prefix instanceof Uint8Array) || prefix.length === 0) {
+      throw new StateCommitmentError('INVALID_PREFIX', 'the state commitment needs a non-empty key prefix')
+    }
+    const commitment = new StateCommitment(store, Uint8Array.from(prefix), options.cacheBytes ?? DEFAULT_CACHE_BYTES)
+    await commitment.load()
+    return commitment
+  }
+
+  root (): Uint8Array {
+    return this.levels[TREE_DEPTH].slice()
+  }
+
+  size (): number {
+    return this.keyCount
+  }
+
+  stats (): StateCommitmentStats {
+    return { keys: this.keyCount, nonEmptyBuckets: this.nonEmpty, cachedBuckets: this.cache.size, cachedBytes: this.cachedBytes }
+  }
+
+  /**
+   * Applies `changes` (value null = delete; a key given twice keeps its last value) and returns the
+   * new root with the ops, under `prefix`, that persist it. Updates run one at a time.
+   */
+  async update (changes: Iterable<[key: Uint8Array, value: Uint8Array | null]>): Promise<{ root: Uint8Array, ops: BatchOp[] }> {
+    const run = this.tail.then(async () => await this.applyChanges(changes))
+    this.tail = run.catch(() => {})
+    return await run
+  }
+
+  async prove (key: Uint8Array): Promise<StateProof> {
+    const bucket = bucketOfKeyHash(sha256(key))
+    let pairs = this.counts[bucket] === 0 ? EMPTY_PAIRS : this.cache.get(bucket)
+    if (pairs === undefined) {
+      const [record] = await this.store.getMany([this.recordKey(bucket)])
+      // An update may have run while the store was read; the cache then holds the newer content.
+      pairs = this.counts[bucket] === 0 ? EMPTY_PAIRS : this.cache.get(bucket) ?? this.checkRecord(bucket, record)
+      this.cacheSet(bucket, pairs)
+      this.evict()
+    }
+    const siblings: Uint8Array[] = []
+    for (let level = 0; level < TREE_DEPTH; level++) {
+      const off = ((bucket >>> level) ^ 1) * HASH_BYTES
+      siblings.push(this.levels[level].slice(off, off + HASH_BYTES))
+    }
+    return { bucket, pairs: pairs.slice(), siblings }
+  }
+
+  private async load (): Promise<void> {
+    const gte = this.recordKey(0)
+    const lte = this.recordKey(BUCKET_COUNT - 1)
+    const loaded: number[] = []
+    for await (const [key, value] of this.store.iterate({ gte, lte })) {
+      if (key.length !== this.prefix.length + 2) {
+        throw new StateCommitmentError('CORRUPT_STORE', 'unexpected key under the state commitment prefix', { length: key.length })
+      }
+      const bucket = (key[key.length - 2] << 8) | key[key.length - 1]
+      if (value.length === 0 || !isCanonicalBucket(bucket, value)) {
+        throw new StateCommitmentError('CORRUPT_STORE', `bucket record ${bucket} is not a canonical pair list`, { bucket })
+      }
+      // Copy so the cache never pins a larger buffer the store may have sliced the value from.
+      const pairs = Uint8Array.from(value)
+      this.counts[bucket] = pairs.length / PAIR_BYTES
+      this.keyCount += this.counts[bucket]
+      this.nonEmpty++
+      this.levels[0].set(hashBucket(pairs), bucket * HASH_BYTES)
+      if (this.cachedBytes + pairs.length <= this.cacheLimit) this.cacheSet(bucket, pairs)
+      loaded.push(bucket)
+    }
+    this.recompute(loaded)
+  }
+
+  private async applyChanges (changes: Iterable<[key: Uint8Array, value: Uint8Array | null]>): Promise<{ root: Uint8Array, ops: BatchOp[] }> {
+    const byBucket = groupChanges(changes)
+    const touched = [...byBucket.keys()].sort((a, b) => a - b)
+    // Hold the current contents by reference: a concurrent prove may evict them from the cache
+    // while the store is read, and cached arrays are never mutated in place.
+    const current = new Map<number, Uint8Array>()
+    const missing: number[] = []
+    for (const bucket of touched) {
+      const pairs = this.counts[bucket] === 0 ? EMPTY_PAIRS : this.cache.get(bucket)
+      if (pairs === undefined) missing.push(bucket)
+      else current.set(bucket, pairs)
+    }
+    for (const [bucket, pairs] of await this.loadBuckets(missing)) current.set(bucket, pairs)
+
+    // From here on nothing awaits or throws: the in-memory structure moves to the new state whole.
+    const ops: BatchOp[] = []
+    const changedLeaves: number[] = []
+    const leaves = this.levels[0]
+    this.pinned = new Set()
+    for (const bucket of touched) {
+      const { pairs, delta } = mergeBucket(current.get(bucket) as Uint8Array, byBucket.get(bucket) as PairChange[])
+      const count = pairs.length / PAIR_BYTES
+      const leaf = count === 0 ? EMPTY_BUCKET_HASH : hashBucket(pairs)
+      this.cacheSet(bucket, pairs)
+      this.pinned.add(bucket)
+      if (equalBytes(leaf, leaves.subarray(bucket * HASH_BYTES, (bucket + 1) * HASH_BYTES))) continue
+      if (this.counts[bucket] === 0) this.nonEmpty++
+      else if (count === 0) this.nonEmpty--
+      this.counts[bucket] = count
+      this.keyCount += delta
+      leaves.set(leaf, bucket * HASH_BYTES)
+      changedLeaves.push(bucket)
+      ops.push(count === 0 ? { type: 'del', key: this.recordKey(bucket) } : { type: 'put', key: this.recordKey(bucket), value: pairs })
+    }
+    this.recompute(changedLeaves)
+    this.evict()
+    return { root: this.root(), ops }
+  }
+
+  /** Reads the given (uncached, non-empty) buckets with one getMany and checks each against its leaf. */
+  private async loadBuckets (buckets: number[]): Promise<Map<number, Uint8Array>> {
+    const loaded = new Map<number, Uint8Array>()
+    if (buckets.length === 0) return loaded
+    const records = await this.store.getMany(buckets.map(b => this.recordKey(b)))
+    for (let i = 0; i < buckets.length; i++) loaded.set(buckets[i], this.checkRecord(buckets[i], records[i]))
+    return loaded
+  }
+
+  private checkRecord (bucket: number, record: Uint8Array | undefined): Uint8Array {
+    const leaf = this.levels[0].subarray(bucket * HASH_BYTES, (bucket + 1) * HASH_BYTES)
+    if (record === undefined || !isCanonicalBucket(bucket, record) || !equalBytes(hashBucket(record), leaf)) {
+      throw new StateCommitmentError('CORRUPT_STORE', `bucket record ${bucket} does not match the committed tree; reopen from the store`, { bucket })
+    }
+    return Uint8Array.from(record)
+  }
+
+  /** Rehashes the ancestors of `leaves` (sorted, unique), one level at a time. */
+  private recompute (leaves: number[]): void {
+    let indices = leaves
+    for (let level = 0; level < TREE_DEPTH; level++) {
+      const below = this.levels[level]
+      const above = this.levels[level + 1]
+      const parents: number[] = []
+      for (const index of indices) {
+        const parent = index >>> 1
+        if (parents.length > 0 && parents[parents.length - 1] === parent) continue
+        parents.push(parent)
+        const off = parent * 2 * HASH_BYTES
+        above.set(hashNode(below.subarray(off, off + HASH_BYTES), below.subarray(off + HASH_BYTES, off + 2 * HASH_BYTES)), parent * HASH_BYTES)
+      }
+      indices = parents
+    }
+  }
+
+  private cacheSet (bucket: number, pairs: Uint8Array): void {
+    const old = this.cache.get(bucket)
+    if (old !== undefined) {
+      this.cachedBytes -= old.length
+      this.cache.delete(bucket)
+    }
+    if (pairs.length === 0) return
+    this.cache.set(bucket, pairs)
+    this.cachedBytes += pairs.length
+  }
+
+  /** Drops the least recently used buckets over the limit, never those of the latest update. */
+  private evict (): void {
+    if (this.cachedBytes <= this.cacheLimit) return
+    for (const [bucket, pairs] of this.cache) {
+      if (this.cachedBytes <= this.cacheLimit) return
+      if (this.pinned.has(bucket)) continue
+      this.cache.delete(bucket)
+      this.cachedBytes -= pairs.length
+    }
+  }
+
+  private recordKey (bucket: number): Uint8Array {
+    const key = new Uint8Array(this.prefix.length + 2)
+    key.set(this.prefix)
+    key[this.prefix.length] = bucket >>> 8
+    key[this.prefix.length + 1] = bucket & 0xff
+    return key
+  }
+}
+
+/** Hashes every change and groups them by bucket, each group sorted by keyHash, last write kept. */
+function groupChanges (changes: Iterable<[key: Uint8Array, value: Uint8Array | null]>): Map<number, PairChange[]> {
+  const byBucket = new Map<number, PairChange[]>()
+  for (const [key, value] of changes) {
+    const keyHash = sha256(key)
+    const change = { keyHash, valueHash: value === null ? null : sha256(value) }
+    const bucket = bucketOfKeyHash(keyHash)
+    const group = byBucket.get(bucket)
+    if (group === undefined) byBucket.set(bucket, [change])
+    else group.push(change)
+  }
+  for (const [bucket, group] of byBucket) {
+    if (group.length < 2) continue
+    // Array.prototype.sort is stable, so among equal keys the last written stays last.
+    group.sort((a, b) => compareHashAt(a.keyHash, 0, b.keyHash, 0))
+    const unique = group.filter((c, i) => i === group.length - 1 || compareHashAt(c.keyHash, 0, group[i + 1].keyHash, 0) !== 0)
+    byBucket.set(bucket, unique)
+  }
+  return byBucket
+}
