@@ -17,3 +17,8 @@ export {
 export { hkdfSha256, HKDF_MAX_LENGTH, HKDF_MAX_INFO_LENGTH } from './hkdf.js'
 export { aeadEncrypt, aeadDecrypt, sliceNonce, AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH } from './aead.js'
 export { sealTo, openSealed, SEAL_OVERHEAD } from './seal.js'
+export { ADDRESS_PREFIX, ADDRESS_LENGTH, addressFromPublicKey, encodeAddress, decodeAddress, isAddress } from './address.js'
+export type { Account } from './mnemonic.js'
+export {
+  generateMnemonic, validateMnemonic, mnemonicToSeed, accountFromMnemonic, accountFromSecretKey, contentMasterFromMnemonic
+} from './mnemonic.js'
