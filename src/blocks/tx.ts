@@ -1,0 +1,287 @@
+/**
+ * The transaction envelope (MISSION.md §4): its canonical bytes, signing bytes, id, signature and
+ * the rules a transaction must meet before any state is consulted. Byte layout (docs/format.md):
+ *
+ *   tx      = RLP([type, chainId, from(32), nonce, fee, body, signature(64)])
+ *   signing = RLP(["folio/tx/v1", chainId, type, from, nonce, fee, body])
+ *   id      = sha256(signing)
+ *
+ * The domain tag leads the signing bytes so that no tx signature can be replayed as a vote,
+ * proposal or voucher signature, and the chain id follows it so it cannot be replayed on another
+ * chain. The id deliberately leaves the signature out: a signer can produce many valid signatures
+ * for one message, and an id over them would give one transaction many ids — defeating duplicate
+ * and replay detection and letting anyone change a card's id (a card id is its tx id) in flight.
+ */
+import { CodecError } from '../codec/errors.js'
+import { fromHex, toHex, utf8, fromUtf8 } from '../codec/hex.js'
+import { bytesToUint, expectBytes, expectList, rlpDecode, rlpEncode, uintToBytes } from '../codec/rlp.js'
+import type { RlpItem } from '../codec/rlp.js'
+import type { Json } from '../codec/schema.js'
+import { addressFromPublicKey, ed25519Sign, ed25519Verify, sha256 } from '../crypto/index.js'
+import { BlockError } from './errors.js'
+import { isKnownTxType, txTypeSpec, MAX_TX_TYPE_LENGTH } from './txTypes.js'
+import type { Tx } from './types.js'
+
+export const TX_DOMAIN = 'folio/tx/v1'
+export const MAX_CHAIN_ID_LENGTH = 64
+export const PUBLIC_KEY_LENGTH = 32
+export const SIGNATURE_LENGTH = 64
+/** Refuses absurd inputs before decoding when the caller gives no tighter limit. */
+export const DEFAULT_MAX_TX_BYTES = 1 << 20
+const MAX_NONCE = (1n << 64n) - 1n
+const MAX_FEE = (1n << 128n) - 1n
+
+export type UnsignedTx = Omit<Tx, 'signature'>
+
+function checkText (value: unknown, what: string, max: number): string {
+  if (typeof value !== 'string' || value.length === 0) throw new CodecError('MALFORMED', `${what}: expected a non-empty string`)
+  if (value.length > max) throw new CodecError('TOO_LARGE', `${what}: longer than ${max} characters`)
+  return value
+}
+
+function checkFixed (value: unknown, what: string, length: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new CodecError('MALFORMED', `${what}: expected a Uint8Array`)
+  if (value.length !== length) throw new CodecError('WRONG_LENGTH', `${what}: expected ${length} bytes, got ${value.length}`)
+  return value
+}
+
+function checkUint (value: unknown, what: string, max: bigint): bigint {
+  if (typeof value !== 'bigint') throw new CodecError('MALFORMED', `${what}: expected a bigint`)
+  if (value < 0n || value > max) throw new CodecError('OUT_OF_RANGE', `${what}: ${value} is outside 0..${max}`)
+  return value
+}
+
+function bodyItem (tx: UnsignedTx): RlpItem {
+  const spec = txTypeSpec(checkText(tx.type, 'type', MAX_TX_TYPE_LENGTH))
+  return spec.schema.encodeAt(tx.body, 'body')
+}
+
+/** The fields shared by the wire form and the signing bytes, validated. */
+function coreItems (tx: UnsignedTx): { type: Uint8Array, chainId: Uint8Array, from: Uint8Array, nonce: Uint8Array, fee: Uint8Array, body: RlpItem } {
+  return {
+    type: utf8(checkText(tx.type, 'type', MAX_TX_TYPE_LENGTH)),
+    chainId: utf8(checkText(tx.chainId, 'chainId', MAX_CHAIN_ID_LENGTH)),
+    from: checkFixed(tx.from, 'from', PUBLIC_KEY_LENGTH),
+    nonce: uintToBytes(checkUint(tx.nonce, 'nonce', MAX_NONCE)),
+    fee: uintToBytes(checkUint(tx.fee, 'fee', MAX_FEE)),
+    body: bodyItem(tx)
+  }
+}
+
+export function txToRlp (tx: Tx): RlpItem {
+  const c = coreItems(tx)
+  return [c.type, c.chainId, c.from, c.nonce, c.fee, c.body, checkFixed(tx.signature, 'signature', SIGNATURE_LENGTH)]
+}
+
+/** Canonical bytes of a signed transaction; throws CodecError for a value that cannot be encoded. */
+export function encodeTx (tx: Tx): Uint8Array {
+  return rlpEncode(txToRlp(tx))
+}
+
+function readText (item: RlpItem, what: string, max: number): string {
+  const raw = expectBytes(item, what)
+  if (raw.length > max) throw new CodecError('TOO_LARGE', `${what}: ${raw.length} bytes exceeds ${max}`)
+  const text = fromUtf8(raw)
+  if (text.length === 0) throw new CodecError('MALFORMED', `${what}: empty`)
+  return text
+}
+
+function readFixed (item: RlpItem, what: string, length: number): Uint8Array {
+  return checkFixed(expectBytes(item, what), what, length)
+}
+
+function readUint (item: RlpItem, what: string, max: bigint): bigint {
+  const raw = expectBytes(item, what)
+  let v: bigint
+  try {
+    v = bytesToUint(raw, 32)
+  } catch (err) {
+    if (err instanceof CodecError) throw new CodecError(err.code, `${what}: ${err.message}`)
+    throw err
+  }
+  return checkUint(v, what, max)
+}
+
+export function txFromRlp (item: RlpItem): Tx {
+  const [type, chainId, from, nonce, fee, body, signature] = expectList(item, 'transaction', 7)
+  const typeName = readText(type, 'type', MAX_TX_TYPE_LENGTH)
+  const spec = txTypeSpec(typeName)
+  if (spec.maxBytes !== undefined) {
+    const bodyBytes = rlpEncode(body).length
+    if (bodyBytes > spec.maxBytes) {
+      throw new CodecError('TOO_LARGE', `body: ${bodyBytes} bytes exceeds the ${spec.maxBytes}-byte limit for ${typeName}`)
+    }
+  }
+  return {
+    type: typeName,
+    chainId: readText(chainId, 'chainId', MAX_CHAIN_ID_LENGTH),
+    from: readFixed(from, 'from', PUBLIC_KEY_LENGTH),
+    nonce: readUint(nonce, 'nonce', MAX_NONCE),
+    fee: readUint(fee, 'fee', MAX_FEE),
+    body: spec.schema.decodeAt(body, 'body'),
+    signature: readFixed(signature, 'signature', SIGNATURE_LENGTH)
+  }
+}
+
+/** Strict decoder: only the canonical encoding of a well-formed transaction of a known type. */
+export function decodeTx (bytes: Uint8Array, opts: { maxBytes?: number } = {}): Tx {
+  return txFromRlp(rlpDecode(bytes, opts.maxBytes ?? DEFAULT_MAX_TX_BYTES))
+}
+
+export function txSigningBytes (tx: UnsignedTx): Uint8Array {
+  const c = coreItems(tx)
+  return rlpEncode([utf8(TX_DOMAIN), c.chainId, c.type, c.from, c.nonce, c.fee, c.body])
+}
+
+export function txId (tx: UnsignedTx): Uint8Array {
+  return sha256(txSigningBytes(tx))
+}
+
+/** `secretKey` is the 32-byte Ed25519 seed whose public key is `unsigned.from`. */
+export function signTx (unsigned: UnsignedTx, secretKey: Uint8Array): Tx {
+  const tx = { ...unsigned }
+  delete (tx as Partial<Tx>).signature
+  return { ...tx, signature: ed25519Sign(secretKey, txSigningBytes(tx)) }
+}
+
+export function verifyTxSignature (tx: Tx): boolean {
+  let message: Uint8Array
+  try {
+    message = txSigningBytes(tx)
+  } catch (err) {
+    if (err instanceof CodecError) return false
+    throw err
+  }
+  return ed25519Verify(tx.from, message, tx.signature)
+}
+
+/** The 20-byte account address of the sender. */
+export function txSender (tx: Pick<Tx, 'from'>): Uint8Array {
+  return addressFromPublicKey(tx.from)
+}
+
+export interface TxJson {
+  type: string
+  chainId: string
+  from: string
+  nonce: string
+  fee: string
+  body: Json
+  signature: string
+}
+
+export function txToJSON (tx: Tx): TxJson {
+  return {
+    type: tx.type,
+    chainId: tx.chainId,
+    from: toHex(tx.from),
+    nonce: tx.nonce.toString(),
+    fee: tx.fee.toString(),
+    body: txTypeSpec(tx.type).schema.toJSONAt(tx.body, 'body'),
+    signature: toHex(tx.signature)
+  }
+}
+
+const TX_JSON_KEYS = ['type', 'chainId', 'from', 'nonce', 'fee', 'body', 'signature']
+const DECIMAL = /^(0|[1-9][0-9]*)$/
+
+function jsonUint (value: unknown, what: string): bigint {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value)
+  if (typeof value !== 'string' || !DECIMAL.test(value)) throw new CodecError('MALFORMED', `${what}: expected a decimal string`)
+  return BigInt(value)
+}
+
+/** Parses the JSON form; throws CodecError naming the bad field. The result still needs validation. */
+export function txFromJSON (json: unknown): Tx {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CodecError('MALFORMED', 'transaction: expected an object')
+  const o = json as Record<string, unknown>
+  for (const key of Object.keys(o)) {
+    if (!TX_JSON_KEYS.includes(key)) throw new CodecError('MALFORMED', `${key}: unknown field`)
+  }
+  const type = checkText(o.type, 'type', MAX_TX_TYPE_LENGTH)
+  const at = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn()
+    } catch (err) {
+      if (err instanceof CodecError && !err.message.startsWith(what)) throw new CodecError(err.code, `${what}: ${err.message}`)
+      throw err
+    }
+  }
+  const tx: Tx = {
+    type,
+    chainId: checkText(o.chainId, 'chainId', MAX_CHAIN_ID_LENGTH),
+    from: at('from', () => fromHex(o.from as string, PUBLIC_KEY_LENGTH)),
+    nonce: checkUint(jsonUint(o.nonce, 'nonce'), 'nonce', MAX_NONCE),
+    fee: checkUint(jsonUint(o.fee, 'fee'), 'fee', MAX_FEE),
+    body: txTypeSpec(type).schema.fromJSONAt(o.body, 'body'),
+    signature: at('signature', () => fromHex(o.signature as string, SIGNATURE_LENGTH))
+  }
+  return tx
+}
+
+export interface TxRules {
+  chainId: string
+  /** Minimum fee for a transaction of the given encoded size (genesis base + per byte). */
+  minFee: (txBytes: number) => bigint
+  maxTxBytes: number
+  /** Lets a caller skip signature checks for ids it has verified before (e.g. pooled txs). */
+  isVerified?: (id: Uint8Array) => boolean
+}
+
+function asBlockError (err: unknown, code: 'INVALID_TX' | 'INVALID_BODY'): BlockError {
+  if (err instanceof BlockError) return err
+  if (err instanceof CodecError) {
+    if (err.code === 'UNKNOWN_TYPE') return new BlockError('UNKNOWN_TX_TYPE', err.message)
+    return new BlockError(code, err.message, { cause: err.code })
+  }
+  throw err
+}
+
+/**
+ * The rules that need no state: right chain, known type with a valid body, size, fee floor and
+ * signature. Checked cheapest first; the signature last because it costs the most.
+ */
+export function validateTxStateless (tx: Tx, rules: TxRules): void {
+  // Rule: a transaction is only valid on the chain it names (replay protection across chains).
+  if (tx.chainId !== rules.chainId) {
+    throw new BlockError('WRONG_CHAIN', `transaction is for chain "${String(tx.chainId).slice(0, MAX_CHAIN_ID_LENGTH)}", this chain is "${rules.chainId}"`)
+  }
+  // Rule: the type is registered and the body matches its schema.
+  if (typeof tx.type !== 'string' || !isKnownTxType(tx.type)) {
+    throw new BlockError('UNKNOWN_TX_TYPE', `unknown transaction type "${String(tx.type).slice(0, MAX_TX_TYPE_LENGTH + 8)}"`)
+  }
+  try {
+    bodyItem(tx)
+  } catch (err) {
+    throw asBlockError(err, 'INVALID_BODY')
+  }
+  let item: RlpItem
+  try {
+    item = txToRlp(tx)
+  } catch (err) {
+    throw asBlockError(err, 'INVALID_TX')
+  }
+  // Rule: size limits — the chain's for every transaction, and the type's own for its body.
+  const size = rlpEncode(item).length
+  if (size > rules.maxTxBytes) {
+    throw new BlockError('TOO_LARGE', `transaction of ${size} bytes exceeds the limit of ${rules.maxTxBytes}`)
+  }
+  const spec = txTypeSpec(tx.type)
+  if (spec.maxBytes !== undefined) {
+    const bodyBytes = rlpEncode((item as RlpItem[])[5]).length
+    if (bodyBytes > spec.maxBytes) {
+      throw new BlockError('TOO_LARGE', `${tx.type} body of ${bodyBytes} bytes exceeds the limit of ${spec.maxBytes}`)
+    }
+  }
+  // Rule: the fee covers the minimum for this size (it pays the proposer for the space).
+  const min = rules.minFee(size)
+  if (tx.fee < min) {
+    throw new BlockError('FEE_TOO_LOW', `fee ${tx.fee} below minimum ${min} for a ${size}-byte transaction`)
+  }
+  // Rule: signed by the key in `from` over the signing bytes.
+  const signing = txSigningBytes(tx)
+  if (rules.isVerified !== undefined && rules.isVerified(sha256(signing))) return
+  if (!ed25519Verify(tx.from, signing, tx.signature)) {
+    throw new BlockError('BAD_SIGNATURE', `signature does not verify for sender ${toHex(tx.from)} over transaction ${toHex(sha256(signing))}`)
+  }
+}
