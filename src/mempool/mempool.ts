@@ -250,6 +250,11 @@ export class Mempool {
     }
   }
 
+  /** Number of pending transactions of a sender (20-byte address). */
+  pendingOf (sender: Uint8Array): number {
+    return this.bySender.get(toHex(sender))?.length ?? 0
+  }
+
   /** Senders with pending transactions (for a full re-check after a restart or a sync). */
   senders (): Uint8Array[] {
     return [...this.bySender.values()].map(q => txSender(q[0].tx))

@@ -1,0 +1,2 @@
+export * from './rpcClient.js'
+export * from './tx.js'

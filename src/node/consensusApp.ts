@@ -1,0 +1,121 @@
+/**
+ * The consensus engine's view of the application: build a block from the mempool, check a
+ * proposed block, commit a decided one. The engine stays free of storage and networking; this
+ * adapter is where the chain, the mempool and the validator set meet it.
+ */
+import type { Block, Commit, Header } from '../blocks/types.js'
+import { blockHash, decodeBlock, encodeBlock, merkleRoot, validateBlockStateless, commitHash } from '../blocks/index.js'
+import { bytesEqual, toHex } from '../codec/index.js'
+import { minFee, type Chain } from '../state/index.js'
+import { ZERO_HASH } from '../state/index.js'
+import type { Mempool } from '../mempool/index.js'
+import { ValidatorSet, verifyCommit, type ConsensusApp, type ProposedBlock } from '../consensus/index.js'
+import { errorMessage } from '../errors.js'
+import type { Logger } from './logger.js'
+
+/** Bytes kept free in a block for its header and commit. */
+const BLOCK_OVERHEAD = 64 * 1024
+/** A proposed block's time may run ahead of this node's clock by at most this much. */
+const MAX_CLOCK_DRIFT_MS = 10_000
+
+export interface ConsensusAppDeps {
+  chain: Chain
+  mempool: Mempool
+  /** This validator's consensus address (20 bytes), or null for a non-validating node. */
+  address: Uint8Array | null
+  log: Logger
+  now?: () => number
+}
+
+export class NodeConsensusApp implements ConsensusApp {
+  private cachedSet: { height: number, set: ValidatorSet } | undefined
+
+  constructor (private readonly deps: ConsensusAppDeps) {}
+
+  validatorSet (height: number): ValidatorSet {
+    const c = this.cachedSet
+    if (c !== undefined && c.height === height) return c.set
+    let set: ValidatorSet
+    if (c !== undefined && c.height === height - 1) {
+      set = c.set.incrementProposerPriority(1)
+    } else {
+      set = ValidatorSet.genesis(this.deps.chain.validators(height))
+      if (height > 1) set = set.incrementProposerPriority(height - 1)
+    }
+    this.cachedSet = { height, set }
+    return set
+  }
+
+  async proposeBlock (height: number, _round: number, lastCommit: Commit | null): Promise<ProposedBlock> {
+    const { chain, mempool } = this.deps
+    const head = chain.head()
+    if (this.deps.address === null) throw new Error('a non-validating node cannot propose')
+    const params = chain.params
+    let picked = mempool.select(params.maxBlockBytes - BLOCK_OVERHEAD, params.maxBlockTxs)
+    const now = this.deps.now?.() ?? Date.now()
+    for (let attempt = 0; ; attempt++) {
+      const header: Header = {
+        chainId: chain.chainId,
+        height,
+        time: Math.max(now, head.time),
+        prevHash: head.hash,
+        txRoot: merkleRoot(picked.map(p => p.id)),
+        stateRoot: head.stateRoot,
+        validatorsHash: this.validatorSet(height).hash(),
+        proposer: this.deps.address,
+        lastCommitHash: lastCommit === null ? ZERO_HASH : commitHash(lastCommit)
+      }
+      const block: Block = { header, txs: picked.map(p => p.tx), lastCommit }
+      try {
+        await chain.prepare(block)
+        return { hash: blockHash(header), bytes: encodeBlock(block) }
+      } catch (err) {
+        // a pending transaction went stale (rare: the pool re-checks after every block); propose empty
+        this.deps.log.warn({ err: errorMessage(err), attempt }, 'proposal did not execute; proposing an empty block')
+        if (picked.length === 0 || attempt > 0) throw err
+        picked = []
+      }
+    }
+  }
+
+  async validateBlock (height: number, bytes: Uint8Array): Promise<Uint8Array | null> {
+    const { chain, mempool } = this.deps
+    try {
+      const params = chain.params
+      const block = decodeBlock(bytes, { maxBytes: params.maxBlockBytes })
+      const head = chain.head()
+      validateBlockStateless(block, {
+        chainId: chain.chainId,
+        expectedHeight: height,
+        prevHash: head.hash,
+        maxBlockBytes: params.maxBlockBytes,
+        maxTxs: params.maxBlockTxs,
+        minFee: (n: number) => minFee(params, n),
+        maxTxBytes: params.maxTxBytes,
+        // signatures of transactions already admitted to this node's pool were checked then
+        isVerified: (id: Uint8Array) => mempool.has(id)
+      })
+      const h = block.header
+      if (!bytesEqual(h.validatorsHash, this.validatorSet(height).hash())) throw new Error('validators hash does not match the validator set')
+      if (h.time > (this.deps.now?.() ?? Date.now()) + MAX_CLOCK_DRIFT_MS) throw new Error(`block time ${h.time} is too far in the future`)
+      if (height > 1) {
+        if (block.lastCommit === null) throw new Error('block lacks the commit of the previous block')
+        if (block.lastCommit.height !== height - 1 || !bytesEqual(block.lastCommit.blockHash, head.hash)) throw new Error('last commit is not for the previous block')
+        verifyCommit(chain.chainId, this.validatorSet(height - 1), block.lastCommit)
+      }
+      await chain.prepare(block)
+      return blockHash(h)
+    } catch (err) {
+      this.deps.log.warn({ height, err: errorMessage(err) }, 'rejected proposed block')
+      return null
+    }
+  }
+
+  async commitBlock (height: number, bytes: Uint8Array, commit: Commit): Promise<void> {
+    const { chain, mempool } = this.deps
+    const block = decodeBlock(bytes, { maxBytes: chain.params.maxBlockBytes })
+    const committed = await chain.commit(block, commit)
+    await mempool.recheck(committed.executed.map(e => e.id), committed.executed.map(e => e.sender))
+    this.deps.log.debug({ height, hash: toHex(committed.hash), txs: block.txs.length }, 'committed block')
+  }
+}

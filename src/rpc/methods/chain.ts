@@ -1,0 +1,121 @@
+/**
+ * The foundation's JSON-RPC methods: chain_info, chain_getBlock, tx_send, tx_get, account_get,
+ * state_getProof (MISSION.md §9). Bytes are 0x-hex, amounts decimal strings, addresses bech32.
+ */
+import type { Chain } from '../../state/index.js'
+import { accountKey, decodeAccount, paramsToJSON } from '../../state/index.js'
+import type { Mempool } from '../../mempool/index.js'
+import { MempoolError } from '../../mempool/index.js'
+import { blockToJSON, txToJSON } from '../../blocks/index.js'
+import { toHex } from '../../codec/index.js'
+import { encodeAddress } from '../../crypto/index.js'
+import { stateProofToJSON } from '../../state/commitment/index.js'
+import type { MethodTable } from '../jsonrpc.js'
+import { RpcError, invalidParams, notFound } from '../errors.js'
+import { objectParams, has, hexParam, addressParam, intParam } from '../params.js'
+
+export interface ChainMethodsDeps {
+  chain: Chain
+  mempool: Mempool
+  version: string
+  /** Connected peers (0 for a single node). */
+  peers?: () => number
+  syncing?: () => boolean
+}
+
+export function chainMethods (deps: ChainMethodsDeps): MethodTable {
+  const { chain, mempool } = deps
+
+  async function blockAt (height: number): Promise<unknown> {
+    const block = await chain.blocks.block(height)
+    if (block === undefined) throw notFound(`no block at height ${height}; the head is ${chain.head().height}`)
+    return blockToJSON(block)
+  }
+
+  return {
+    chain_info: () => {
+      const head = chain.head()
+      return {
+        chainId: chain.chainId,
+        height: head.height,
+        hash: toHex(head.hash),
+        time: head.time,
+        stateRoot: toHex(head.stateRoot),
+        validators: chain.validators(head.height + 1).length,
+        peers: deps.peers?.() ?? 0,
+        syncing: deps.syncing?.() ?? false,
+        mempool: { txs: mempool.size, bytes: mempool.bytes },
+        version: deps.version
+      }
+    },
+
+    chain_getParams: () => ({ chainId: chain.chainId, params: paramsToJSON(chain.params) }),
+
+    chain_getBlock: async (raw) => {
+      const p = objectParams(raw, ['height', 'hash'])
+      if (has(p, 'height') === has(p, 'hash')) throw invalidParams('give exactly one of "height" or "hash"')
+      if (has(p, 'height')) return await blockAt(intParam(p, 'height', { min: 1 }))
+      const hash = hexParam(p, 'hash', 32)
+      const height = await chain.blocks.heightOf(hash)
+      if (height === undefined) throw notFound(`no block with hash ${toHex(hash)}`)
+      return await blockAt(height)
+    },
+
+    tx_send: async (raw) => {
+      const p = objectParams(raw, ['tx'])
+      const bytes = hexParam(p, 'tx')
+      try {
+        const entry = await mempool.addBytes(bytes)
+        return { hash: entry.idHex }
+      } catch (err) {
+        if (err instanceof MempoolError) throw new RpcError('TX_REJECTED', `transaction rejected: ${err.message}`, { reason: err.code })
+        throw err
+      }
+    },
+
+    tx_get: async (raw) => {
+      const p = objectParams(raw, ['hash'])
+      const id = hexParam(p, 'hash', 32)
+      const loc = await chain.blocks.txLocation(id)
+      if (loc === undefined) {
+        const pending = mempool.get(id)
+        if (pending !== undefined) return { hash: toHex(id), pending: true, tx: txToJSON(pending.tx) }
+        throw notFound(`transaction ${toHex(id)} is neither committed nor pending`)
+      }
+      const block = await chain.blocks.block(loc.height)
+      const tx = block?.txs[loc.index]
+      return { hash: toHex(id), height: loc.height, index: loc.index, result: loc.result, tx: tx !== undefined ? txToJSON(tx) : null }
+    },
+
+    account_get: async (raw) => {
+      const p = objectParams(raw, ['address'])
+      const address = addressParam(p, 'address')
+      const acct = decodeAccount(await chain.state.get(accountKey(address)))
+      return {
+        address: encodeAddress(address),
+        balance: acct.balance.toString(),
+        nonce: Number(acct.nonce),
+        pendingNonce: Number(acct.nonce) + mempool.pendingOf(address),
+        height: chain.head().height
+      }
+    },
+
+    state_getProof: async (raw) => {
+      const p = objectParams(raw, ['key', 'account'])
+      if (has(p, 'key') === has(p, 'account')) throw invalidParams('give exactly one of "key" (0x-hex state key) or "account" (an address)')
+      const key = has(p, 'key') ? hexParam(p, 'key') : accountKey(addressParam(p, 'account'))
+      if (key.length > 1024) throw invalidParams('"key" is longer than 1024 bytes')
+      const head = chain.head()
+      const value = await chain.state.get(key)
+      const proof = await chain.state.commitment.prove(key)
+      return {
+        key: toHex(key),
+        value: value === undefined ? null : toHex(value),
+        height: head.height,
+        // the root after block `height`; the header of block height + 1 carries it
+        root: toHex(chain.state.root()),
+        proof: stateProofToJSON(proof)
+      }
+    }
+  }
+}
