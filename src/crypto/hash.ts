@@ -4,11 +4,7 @@
  * Merkle node and transaction id goes through it.
  */
 import { createHash, randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto'
-
-/** Presents node Buffers as plain Uint8Arrays so callers never depend on Buffer methods. */
-export function toUint8 (buf: Buffer): Uint8Array {
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
-}
+import { toUint8 } from './bytes.js'
 
 export function sha256 (data: Uint8Array): Uint8Array {
   return toUint8(createHash('sha256').update(data).digest())

@@ -12,7 +12,8 @@ export {
   ED25519_SEED_LENGTH, ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH
 } from './ed25519.js'
 export {
-  x25519Generate, x25519PublicKey, x25519SharedSecret, ed25519SecretToX25519, ed25519PublicToX25519, X25519_KEY_LENGTH
+  x25519Generate, x25519PublicKey, x25519SharedSecret, x25519EphemeralAgreement, ed25519SecretToX25519, ed25519PublicToX25519,
+  X25519_KEY_LENGTH
 } from './x25519.js'
 export { hkdfSha256, HKDF_MAX_LENGTH, HKDF_MAX_INFO_LENGTH } from './hkdf.js'
 export { aeadEncrypt, aeadDecrypt, sliceNonce, AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH } from './aead.js'

@@ -10,7 +10,7 @@
 import { CryptoError, assertLength } from './errors.js'
 import { hkdfSha256 } from './hkdf.js'
 import { aeadEncrypt, aeadDecrypt, AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH } from './aead.js'
-import { x25519Generate, x25519PublicKey, x25519SharedSecret, X25519_KEY_LENGTH } from './x25519.js'
+import { x25519EphemeralAgreement, x25519PublicKey, x25519SharedSecret, X25519_KEY_LENGTH } from './x25519.js'
 
 const ZERO_NONCE = new Uint8Array(AEAD_NONCE_LENGTH)
 export const SEAL_OVERHEAD = X25519_KEY_LENGTH + AEAD_TAG_LENGTH
@@ -25,12 +25,11 @@ function wrappingKey (shared: Uint8Array, ephemeralPublic: Uint8Array, recipient
 /** Throws INVALID_KEY for a malformed recipient key and WEAK_KEY for a low-order one. */
 export function sealTo (recipientX25519Public: Uint8Array, plaintext: Uint8Array, info: string): Uint8Array {
   assertLength('recipient X25519 public key', recipientX25519Public, X25519_KEY_LENGTH, 'INVALID_KEY')
-  const ephemeral = x25519Generate()
-  const shared = x25519SharedSecret(ephemeral.secretKey, recipientX25519Public)
-  const key = wrappingKey(shared, ephemeral.publicKey, recipientX25519Public, info)
+  const { ephemeralPublic, shared } = x25519EphemeralAgreement(recipientX25519Public)
+  const key = wrappingKey(shared, ephemeralPublic, recipientX25519Public, info)
   const body = aeadEncrypt(key, ZERO_NONCE, plaintext)
   const sealed = new Uint8Array(X25519_KEY_LENGTH + body.length)
-  sealed.set(ephemeral.publicKey, 0)
+  sealed.set(ephemeralPublic, 0)
   sealed.set(body, X25519_KEY_LENGTH)
   return sealed
 }

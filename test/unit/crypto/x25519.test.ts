@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { hexToBytes, bytesToHex } from '@noble/hashes/utils.js'
 import {
-  x25519Generate, x25519PublicKey, x25519SharedSecret, ed25519SecretToX25519, ed25519PublicToX25519,
+  x25519Generate, x25519PublicKey, x25519SharedSecret, x25519EphemeralAgreement, ed25519SecretToX25519, ed25519PublicToX25519,
   ed25519FromSeed, CryptoError
 } from '../../../src/crypto/index.js'
 
@@ -53,11 +53,23 @@ describe('crypto/x25519', () => {
     }), { numRuns: 100 })
   })
 
-  it('generated pairs agree on a shared secret', () => {
+  it('generated pairs are consistent with @noble and agree on a shared secret', () => {
     const a = x25519Generate()
     const b = x25519Generate()
     expect(a.secretKey.length).to.equal(32)
+    expect(bytesToHex(x25519PublicKey(a.secretKey))).to.equal(bytesToHex(a.publicKey))
+    expect(bytesToHex(x25519.getPublicKey(a.secretKey))).to.equal(bytesToHex(a.publicKey))
     expect(bytesToHex(x25519SharedSecret(a.secretKey, b.publicKey))).to.equal(bytesToHex(x25519SharedSecret(b.secretKey, a.publicKey)))
+  })
+
+  it('ephemeral agreement yields the secret the recipient computes', () => {
+    const recipient = x25519Generate()
+    const first = x25519EphemeralAgreement(recipient.publicKey)
+    const second = x25519EphemeralAgreement(recipient.publicKey)
+    expect(bytesToHex(first.shared)).to.equal(bytesToHex(x25519SharedSecret(recipient.secretKey, first.ephemeralPublic)))
+    expect(bytesToHex(first.ephemeralPublic)).to.not.equal(bytesToHex(second.ephemeralPublic))
+    expect(() => x25519EphemeralAgreement(new Uint8Array(32))).to.throw(CryptoError).with.property('code', 'WEAK_KEY')
+    expect(() => x25519EphemeralAgreement(new Uint8Array(31))).to.throw(CryptoError).with.property('code', 'INVALID_KEY')
   })
 
   it('throws WEAK_KEY for low-order public keys', () => {
