@@ -19,6 +19,9 @@ import { type NodeConfig, homePaths } from './config.js'
 import { readWallet } from './keys.js'
 import { createLogger, type Logger } from './logger.js'
 import { dryRunTx } from './dryRun.js'
+import type { NodeContext, NodeModule, ConsensusBridge } from './modules.js'
+import type { ConsensusSink } from '../consensus/index.js'
+import { NODE_MODULES } from './moduleList.js'
 
 export const VERSION = '0.1.0'
 
@@ -45,6 +48,8 @@ export interface NodeInit {
   config: NodeConfig
   /** Overrides the genesis file in the home folder (tests). */
   genesis?: Genesis
+  /** Overrides the module list (tests). */
+  modules?: NodeModule[]
   log?: Logger
 }
 
@@ -55,11 +60,12 @@ export class FolioNode {
   chain!: Chain
   mempool!: Mempool
   rpc!: RpcServer
-  engine!: ConsensusEngine
+  /** The running consensus engine (replaced when block sync hands back to consensus). */
+  engine: ConsensusEngine | null = null
   readonly metrics = new Registry()
   readonly log: Logger
 
-  private constructor (readonly config: NodeConfig, readonly genesis: Genesis, log: Logger) {
+  private constructor (readonly config: NodeConfig, readonly genesis: Genesis, log: Logger, private readonly modules: NodeModule[]) {
     this.log = log
   }
 
@@ -68,7 +74,7 @@ export class FolioNode {
     const paths = homePaths(config.home)
     const log = init.log ?? createLogger({ level: config.logLevel, name: config.name })
     const genesis = init.genesis ?? parseGenesis(JSON.parse(await readFile(paths.genesis, 'utf8')))
-    return new FolioNode(config, genesis, log)
+    return new FolioNode(config, genesis, log, init.modules ?? NODE_MODULES)
   }
 
   get signal (): AbortSignal {
@@ -98,28 +104,6 @@ export class FolioNode {
 
       const validatorKey = await this.loadValidatorKey(paths.validatorKey)
       const address = validatorKey != null ? addressFromPublicKey(validatorKey.publicKey) : null
-      const app = new NodeConsensusApp({ chain, mempool: this.mempool, address, log: log.child({ module: 'app' }) })
-      const wal = await WalFile.open(paths.wal)
-      this.stoppers.push(async () => await wal.close())
-      const single = genesis.validators.length === 1
-      const head = chain.head()
-      const signer = validatorKey != null
-        ? { address: address as Uint8Array, guard: await SignGuard.open(validatorKey.secretKey, new FileSignGuardStore(paths.lastSigned)) }
-        : undefined
-      this.engine = new ConsensusEngine({
-        chainId: chain.chainId,
-        clock: { now: Date.now, setTimeout: (ms, fn) => { const t = setTimeout(fn, ms); return () => clearTimeout(t) } },
-        app,
-        sink: { broadcastProposal: () => {}, broadcastVote: () => {} },
-        wal,
-        signer,
-        height: head.height + 1,
-        lastCommit: head.height > 0 ? (await chain.blocks.commit(head.height)) ?? null : null,
-        options: { ...(single ? devnetConsensusOptions : defaultConsensusOptions), ...config.consensus },
-        logger: log.child({ module: 'consensus' })
-      })
-      await this.engine.start()
-      this.stoppers.push(() => this.engine.stop())
 
       this.rpc = new RpcServer({
         methods: chainMethods({ chain, mempool: this.mempool, version: VERSION }),
@@ -127,6 +111,64 @@ export class FolioNode {
         metrics: this.metrics,
         options: config.rpc
       })
+
+      const app = new NodeConsensusApp({ chain, mempool: this.mempool, address, log: log.child({ module: 'app' }) })
+      const wal = await WalFile.open(paths.wal)
+      this.stoppers.push(async () => await wal.close())
+      const single = genesis.validators.length === 1
+      const signer = validatorKey != null
+        ? { address: address as Uint8Array, guard: await SignGuard.open(validatorKey.secretKey, new FileSignGuardStore(paths.lastSigned)) }
+        : undefined
+      const sinks: ConsensusSink[] = []
+      const makeEngine = async (): Promise<ConsensusEngine> => {
+        const head = chain.head()
+        return new ConsensusEngine({
+          chainId: chain.chainId,
+          clock: { now: Date.now, setTimeout: (ms, fn) => { const t = setTimeout(fn, ms); return () => clearTimeout(t) } },
+          app,
+          sink: {
+            broadcastProposal: (p, bytes) => { for (const s of sinks) s.broadcastProposal(p, bytes) },
+            broadcastVote: (v) => { for (const s of sinks) s.broadcastVote(v) },
+            evidence: (ev) => { for (const s of sinks) s.evidence?.(ev) }
+          },
+          wal,
+          signer,
+          height: head.height + 1,
+          lastCommit: head.height > 0 ? (await chain.blocks.commit(head.height)) ?? null : null,
+          options: { ...(single ? devnetConsensusOptions : defaultConsensusOptions), ...config.consensus },
+          logger: log.child({ module: 'consensus' })
+        })
+      }
+      let engine: ConsensusEngine | null = null
+      const bridge: ConsensusBridge = {
+        addSink: (sink) => { sinks.push(sink) },
+        receiveProposal: (p, bytes) => { engine?.receiveProposal(p, bytes) },
+        receiveVote: (v) => { engine?.receiveVote(v) },
+        pause: () => { engine?.stop(); engine = null },
+        resume: async () => {
+          engine?.stop()
+          engine = await makeEngine()
+          this.engine = engine
+          await engine.start()
+        },
+        running: () => engine !== null,
+        status: () => engine?.status ?? null
+      }
+
+      const ctx: NodeContext = {
+        config, genesis, chain, mempool: this.mempool, rpc: this.rpc, metrics: this.metrics,
+        log, signal: this.signal, paths, validatorKey, consensus: bridge
+      }
+      const started = { autoStartConsensus: true }
+      for (const mod of this.modules) {
+        const res = await mod.start({ ...ctx, log: log.child({ module: mod.name }) })
+        if (res.methods != null) this.rpc.addMethods(res.methods)
+        if (res.stop != null) this.stoppers.push(res.stop)
+        if (res.managesConsensus === true) started.autoStartConsensus = false
+      }
+      if (started.autoStartConsensus) await bridge.resume()
+      this.stoppers.push(() => bridge.pause())
+
       const url = await this.rpc.start()
       this.stoppers.push(async () => await this.rpc.stop())
       log.info({ rpc: `${url}/rpc`, validator: address != null }, 'node started')

@@ -55,6 +55,14 @@ export class RpcServer {
     return this.init.methods
   }
 
+  /** Adds methods (modules call this before the server starts). */
+  addMethods (methods: MethodTable): void {
+    for (const [name, fn] of Object.entries(methods)) {
+      if (Object.hasOwn(this.init.methods, name)) throw new Error(`RPC method ${name} is registered twice`)
+      this.init.methods[name] = fn
+    }
+  }
+
   /** Adds a route tried before the built-in ones; it returns true when it handled the request. */
   addRoute (route: Route): void {
     this.routes.push(route)

@@ -76,11 +76,13 @@ export function chainMethods (deps: ChainMethodsDeps): MethodTable {
     tx_get: async (raw) => {
       const p = objectParams(raw, ['hash'])
       const id = hexParam(p, 'hash', 32)
-      const loc = await chain.blocks.txLocation(id)
+      let loc = await chain.blocks.txLocation(id)
       if (loc === undefined) {
         const pending = mempool.get(id)
         if (pending !== undefined) return { hash: toHex(id), pending: true, tx: txToJSON(pending.tx) }
-        throw notFound(`transaction ${toHex(id)} is neither committed nor pending`)
+        // it may have been committed between the two looks
+        loc = await chain.blocks.txLocation(id)
+        if (loc === undefined) throw notFound(`transaction ${toHex(id)} is neither committed nor pending`)
       }
       const block = await chain.blocks.block(loc.height)
       const tx = block?.txs[loc.index]
