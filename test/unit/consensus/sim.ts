@@ -8,9 +8,9 @@
 import { bytesEqual } from '../../../src/codec/hex.js'
 import { bytesToUint, expectBytes, expectList, rlpDecode, rlpEncode, uintToBytes } from '../../../src/codec/rlp.js'
 import type { RlpItem } from '../../../src/codec/rlp.js'
-import { ed25519FromSeed, sha256 } from '../../../src/crypto/index.js'
-import { decodeCommit, encodeCommit } from '../../../src/blocks/consensusMessages.js'
-import type { Commit, Proposal, Vote } from '../../../src/blocks/types.js'
+import { ed25519FromSeed, ed25519Sign, sha256 } from '../../../src/crypto/index.js'
+import { decodeCommit, encodeCommit, proposalSigningBytes, voteSigningBytes } from '../../../src/blocks/consensusMessages.js'
+import type { Commit, Proposal, Vote, VoteType } from '../../../src/blocks/types.js'
 import { ConsensusEngine } from '../../../src/consensus/engine.js'
 import { verifyCommit } from '../../../src/consensus/commit.js'
 import type { DuplicateVoteEvidence } from '../../../src/consensus/evidence.js'
@@ -161,6 +161,10 @@ export class SimNetwork {
   latency: number
   /** Return false to drop a message from -> to for good. */
   filter: (from: number, to: number, m: SimMessage) => boolean = () => true
+  /** Latency of one message; tests override it to hold particular messages back. */
+  delayOf: (from: number, to: number, m: SimMessage) => number = () => this.latency
+  /** Every message sent, by sender: what gossip would eventually spread. */
+  readonly everSent: Array<{ from: number, m: SimMessage }> = []
   private groups: number[][] | null = null
   private held: Array<{ from: number, to: number, m: SimMessage }> = []
   private readonly opts: SimOptions
@@ -224,8 +228,21 @@ export class SimNetwork {
     for (const n of this.nodes) if (n.index !== from) this.send(from, n.index, m)
   }
 
-  send (from: number, to: number, m: SimMessage, latency = this.latency): void {
+  /** Sends one message (also how tests inject Byzantine messages). */
+  send (from: number, to: number, m: SimMessage, latency?: number): void {
+    if (!this.everSent.some(e => e.m === m)) this.everSent.push({ from, m })
     if (!this.filter(from, to, m)) return
+    this.transmit(from, to, m, latency ?? this.delayOf(from, to, m))
+  }
+
+  /** Gossip catching up: every message ever sent reaches every node (partitions permitting). */
+  regossip (): void {
+    for (const { from, m } of this.everSent) {
+      for (const n of this.nodes) if (n.index !== from) this.transmit(from, n.index, m, this.latency)
+    }
+  }
+
+  private transmit (from: number, to: number, m: SimMessage, latency: number): void {
     this.clock.setTimeout(latency, () => {
       if (!this.connected(from, to)) {
         this.held.push({ from, to, m })
@@ -248,7 +265,7 @@ export class SimNetwork {
     this.groups = null
     const held = this.held
     this.held = []
-    for (const h of held) this.send(h.from, h.to, h.m)
+    for (const h of held) this.transmit(h.from, h.to, h.m, this.latency)
   }
 
   private connected (a: number, b: number): boolean {
@@ -281,6 +298,26 @@ export class SimNetwork {
 
   async runFor (ms: number): Promise<void> {
     await this.runUntil(() => false, ms)
+  }
+
+  /** A vote signed directly with node i's key, bypassing its guard: for Byzantine senders. */
+  rawVote (i: number, type: VoteType, height: number, round: number, blockHash: Uint8Array | null): SimMessage {
+    const key = this.nodes[i]!.key
+    const unsigned = { type, height, round, blockHash, validator: key.address }
+    return { kind: 'vote', vote: { ...unsigned, signature: ed25519Sign(key.secretKey, voteSigningBytes(CHAIN_ID, unsigned)) } }
+  }
+
+  /** A proposal of `blockBytes` signed directly with node i's key. */
+  rawProposal (i: number, height: number, round: number, validRound: number, blockBytes: Uint8Array): SimMessage {
+    const key = this.nodes[i]!.key
+    const unsigned = { height, round, validRound, blockHash: sha256(blockBytes), proposer: key.address }
+    return { kind: 'proposal', proposal: { ...unsigned, signature: ed25519Sign(key.secretKey, proposalSigningBytes(CHAIN_ID, unsigned)) }, blockBytes }
+  }
+
+  /** Index of the node proposing (height, round). */
+  proposerIndex (height: number, round: number): number {
+    const address = this.nodes[0]!.app.validatorSet(height).proposerForRound(round).address
+    return this.nodes.findIndex(n => bytesEqual(n.key.address, address))
   }
 
   heights (): number[] {
