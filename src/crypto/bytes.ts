@@ -3,9 +3,16 @@
  * the base64url text that JWK key import/export uses (the fast path into node KeyObjects).
  */
 
-/** Presents node Buffers as plain Uint8Arrays so callers never depend on Buffer methods. */
+/**
+ * Presents a node Buffer as a plain Uint8Array that owns its memory. Small Buffers are often
+ * views into node's shared 8 KiB pool; handing those out would let a caller who reads `.buffer`
+ * (a DataView, a transfer to a worker) see or overwrite unrelated bytes, so they are copied.
+ */
 export function toUint8 (buf: Buffer): Uint8Array {
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) {
+    return new Uint8Array(buf.buffer, 0, buf.byteLength)
+  }
+  return new Uint8Array(buf)
 }
 
 /** Raw key bytes as the base64url text a JWK carries. */

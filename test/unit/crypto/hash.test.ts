@@ -48,3 +48,22 @@ describe('crypto/hash', () => {
     expect(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 0]))).to.equal(false)
   })
 })
+
+describe('crypto outputs', () => {
+  it('are plain Uint8Arrays that own their memory (never views into node\'s Buffer pool)', async () => {
+    const c = await import('../../../src/crypto/index.js')
+    const pair = c.ed25519Generate()
+    const x = c.x25519Generate()
+    const outputs: Uint8Array[] = [
+      c.sha256(new Uint8Array(3)), c.randomBytes(8), pair.publicKey, c.ed25519Sign(pair.secretKey, new Uint8Array(1)),
+      x.secretKey, x.publicKey, c.x25519PublicKey(x.secretKey), c.hkdfSha256(new Uint8Array(1), new Uint8Array(0), '', 16),
+      c.aeadEncrypt(new Uint8Array(32), c.sliceNonce(0), new Uint8Array(5)), c.sealTo(x.publicKey, new Uint8Array(3), 'i'),
+      c.addressFromPublicKey(pair.publicKey), c.decodeAddress(c.encodeAddress(new Uint8Array(20)))
+    ]
+    for (const output of outputs) {
+      expect(Object.getPrototypeOf(output)).to.equal(Uint8Array.prototype)
+      expect(output.byteOffset).to.equal(0)
+      expect(output.buffer.byteLength).to.equal(output.length)
+    }
+  })
+})
