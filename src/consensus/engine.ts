@@ -76,6 +76,8 @@ export class ConsensusEngine {
   private lastCommit: Commit | null
   private readonly firedOnce = new Set<string>()
   private ownProposals = new Map<number, { proposal: Proposal, blockBytes: Uint8Array }>()
+  /** Own votes found in the WAL at start: replay re-sends them rather than asking the guard. */
+  private ownVotes = new Map<string, Vote>()
   private future: Input[] = []
   private readonly evidenceSeen = new Set<string>()
 
@@ -105,6 +107,7 @@ export class ConsensusEngine {
       const replay = await this.recoverWal()
       for (const m of replay) {
         if (m.kind === 'proposal' && this.isMe(m.proposal.proposer)) this.ownProposals.set(m.proposal.round, m)
+        if (m.kind === 'vote' && this.isMe(m.vote.validator)) this.ownVotes.set(`${m.vote.round}/${m.vote.type}`, m.vote)
       }
       this.replaying = true
       try {
@@ -232,6 +235,10 @@ export class ConsensusEngine {
     this.validRound = -1
     this.validHash = null
     this.decided = false
+    if (height !== this.init.height) {
+      this.ownProposals.clear()
+      this.ownVotes.clear()
+    }
     this.heightStartedAt = this.init.clock.now()
     this.log.debug({ height }, 'entering height')
     await this.startRound(0)
@@ -294,11 +301,23 @@ export class ConsensusEngine {
   private async castVote (type: VoteType, blockHash: Uint8Array | null): Promise<void> {
     const signer = this.init.signer
     if (signer === undefined || this.valset.get(signer.address) === undefined) return
-    const unsigned = { type, height: this.height, round: this.round, blockHash, validator: signer.address }
-    const signature = await this.signOrNull(async () => await signer.guard.signVote(this.init.chainId, unsigned))
-    if (signature === null) return
-    const vote: Vote = { ...unsigned, signature }
-    await this.walWrite({ kind: 'vote', vote }, true)
+    const logged = this.ownVotes.get(`${this.round}/${type}`)
+    let vote: Vote
+    if (logged !== undefined) {
+      // Replaying: the guard has moved past this step, but the vote is already signed and logged.
+      const same = logged.blockHash === null ? blockHash === null : blockHash !== null && bytesEqual(logged.blockHash, blockHash)
+      if (!same) {
+        this.log.warn({ height: this.height, round: this.round, type }, 'replay diverged from the WAL; not voting')
+        return
+      }
+      vote = logged
+    } else {
+      const unsigned = { type, height: this.height, round: this.round, blockHash, validator: signer.address }
+      const signature = await this.signOrNull(async () => await signer.guard.signVote(this.init.chainId, unsigned))
+      if (signature === null) return
+      vote = { ...unsigned, signature }
+      await this.walWrite({ kind: 'vote', vote }, true)
+    }
     this.init.sink.broadcastVote(vote)
     this.votes.votes(vote.round, type).addVerified(vote)
     this.votes.noteHeardFrom(vote.round, vote.validator)
