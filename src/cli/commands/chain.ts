@@ -51,7 +51,7 @@ export function chainCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
         `  proposer  ${block.header.proposer}`,
         `  stateRoot ${block.header.stateRoot}`,
         `  txs       ${block.txs.length}`,
-        ...block.txs.slice(0, 20).map((t: any) => `    ${t.hash}  ${t.type}`)
+        ...block.txs.slice(0, 20).map((t: any) => `    ${t.id}  ${t.type}`)
       ].join('\n'))
     })
 }
