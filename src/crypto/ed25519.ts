@@ -6,9 +6,14 @@
  * Seeds are imported as PKCS#8 DER (JWK would need the public key we are about to compute);
  * they are few and stay cached. Verification never throws: a malformed key or signature from the
  * network is simply an invalid signature.
+ *
+ * Verification also refuses small-order public keys. OpenSSL (like @noble's default ZIP-215 mode)
+ * accepts them, and under such a key a trivial signature verifies for every message — a validator
+ * registering one could "sign" anything. @noble with `zip215: false` rejects them too.
  */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
 import { assertLength } from './errors.js'
 import { randomBytes } from './hash.js'
 import { toUint8, toBase64url, fromBase64url } from './bytes.js'
@@ -26,6 +31,36 @@ export const ED25519_SIGNATURE_LENGTH = 64
 
 // DER header for the Ed25519 OID 1.3.101.112 (RFC 8410); the raw seed follows.
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+
+/**
+ * Every 32-byte encoding of a point of small order: the 8 torsion points with either sign bit,
+ * plus y + p for the two y values (0 and 1) small enough for that to fit in 255 bits. 14 in all.
+ */
+function smallOrderEncodings (): Set<string> {
+  const P = 2n ** 255n - 19n
+  const ys = new Set(ED25519_TORSION_SUBGROUP.map((hex) => {
+    const bytes = Buffer.from(hex, 'hex')
+    bytes[31]! &= 0x7f
+    return BigInt('0x' + Buffer.from(bytes).reverse().toString('hex'))
+  }))
+  const encodings = new Set<string>()
+  for (const y of ys) {
+    for (const value of y + P < 2n ** 255n ? [y, y + P] : [y]) {
+      const bytes = Buffer.from(value.toString(16).padStart(64, '0'), 'hex').reverse()
+      encodings.add(bytes.toString('latin1'))
+      bytes[31]! |= 0x80
+      encodings.add(bytes.toString('latin1'))
+    }
+  }
+  return encodings
+}
+const SMALL_ORDER = smallOrderEncodings()
+
+/** True for the 14 encodings of small-order points, which ed25519Verify always rejects. */
+export function isSmallOrderPublicKey (publicKey: Uint8Array): boolean {
+  return publicKey.length === ED25519_PUBLIC_KEY_LENGTH &&
+    SMALL_ORDER.has(Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1'))
+}
 
 const CACHE_CAPACITY = 10_000
 const publicKeyCache = new KeyObjectCache(CACHE_CAPACITY)
@@ -61,6 +96,7 @@ export function ed25519Verify (publicKey: Uint8Array, message: Uint8Array, signa
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) return false
   if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_LENGTH) return false
   if (!(message instanceof Uint8Array)) return false
+  if (isSmallOrderPublicKey(publicKey)) return false
   try {
     return verify(null, message, publicKeyCache.getOrCreate(publicKey, importPublic), signature)
   } catch {

@@ -8,7 +8,7 @@ export type { CryptoErrorCode } from './errors.js'
 export { sha256, sha256Concat, randomBytes, constantTimeEqual } from './hash.js'
 export type { KeyPair } from './ed25519.js'
 export {
-  ed25519FromSeed, ed25519Generate, ed25519Sign, ed25519Verify, assertSignatureLength, clearEd25519KeyCache,
+  ed25519FromSeed, ed25519Generate, ed25519Sign, ed25519Verify, assertSignatureLength, clearEd25519KeyCache, isSmallOrderPublicKey,
   ED25519_SEED_LENGTH, ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH
 } from './ed25519.js'
 export {

@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { ed25519 } from '@noble/curves/ed25519.js'
+import { ed25519, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
 import { hexToBytes, bytesToHex } from '@noble/hashes/utils.js'
 import {
-  ed25519FromSeed, ed25519Generate, ed25519Sign, ed25519Verify, assertSignatureLength, CryptoError
+  ed25519FromSeed, ed25519Generate, ed25519Sign, ed25519Verify, assertSignatureLength, isSmallOrderPublicKey, CryptoError
 } from '../../../src/crypto/index.js'
 
 // RFC 8032 §7.1, TEST 1–3.
@@ -98,6 +98,49 @@ describe('crypto/ed25519', () => {
     }), { numRuns: 100 })
     // An all-ones key has y >= p: not a canonical point encoding.
     expect(ed25519Verify(new Uint8Array(32).fill(0xff), message, signature)).to.equal(false)
+  })
+
+  it('refuses small-order public keys, under which a trivial signature fits every message', () => {
+    const identity = hexToBytes('0100000000000000000000000000000000000000000000000000000000000000')
+    const trivial = new Uint8Array(64)
+    trivial.set(identity, 0) // R = identity, S = 0
+    const message = new TextEncoder().encode('folio/vote/v1 anything at all')
+    // The forgery is real: the lenient (ZIP-215) rule accepts it, the strict rule does not.
+    expect(ed25519.verify(trivial, message, identity)).to.equal(true)
+    expect(ed25519.verify(trivial, message, identity, { zip215: false })).to.equal(false)
+    expect(ed25519Verify(identity, message, trivial)).to.equal(false)
+  })
+
+  it('lists exactly the 14 encodings of small-order points', () => {
+    const candidates: Uint8Array[] = []
+    for (const hex of ED25519_TORSION_SUBGROUP) {
+      const base = hexToBytes(hex)
+      for (const sign of [0x00, 0x80]) {
+        const c = base.slice()
+        c[31] = (c[31]! & 0x7f) | sign
+        candidates.push(c)
+      }
+    }
+    // y = p and y = p + 1: non-canonical aliases of y = 0 and y = 1.
+    for (const low of [0xed, 0xee]) {
+      for (const sign of [0x7f, 0xff]) {
+        const c = new Uint8Array(32).fill(0xff)
+        c[0] = low
+        c[31] = sign
+        candidates.push(c)
+      }
+    }
+    const distinct = new Set(candidates.map(bytesToHex))
+    expect(distinct.size).to.equal(14)
+    for (const hex of distinct) {
+      const bytes = hexToBytes(hex)
+      expect(isSmallOrderPublicKey(bytes), hex).to.equal(true)
+      // Cross-check that it really is a small-order point, decoding leniently as ZIP-215 does.
+      expect(ed25519.Point.fromBytes(bytes, true).isSmallOrder(), hex).to.equal(true)
+    }
+    fc.assert(fc.property(seedArb, (seed) => {
+      expect(isSmallOrderPublicKey(ed25519.getPublicKey(seed))).to.equal(false)
+    }), { numRuns: 50 })
   })
 
   it('throws a typed error for a secret key of the wrong length', () => {
