@@ -8,7 +8,7 @@
 import { bytesEqual } from '../../../src/codec/hex.js'
 import { bytesToUint, expectBytes, expectList, rlpDecode, rlpEncode, uintToBytes } from '../../../src/codec/rlp.js'
 import type { RlpItem } from '../../../src/codec/rlp.js'
-import { ed25519FromSeed, ed25519Sign, sha256 } from '../../../src/crypto/index.js'
+import { addressFromPublicKey, ed25519FromSeed, ed25519Sign, sha256 } from '../../../src/crypto/index.js'
 import { decodeCommit, encodeCommit, proposalSigningBytes, voteSigningBytes } from '../../../src/blocks/consensusMessages.js'
 import type { Commit, Proposal, Vote, VoteType } from '../../../src/blocks/types.js'
 import { ConsensusEngine } from '../../../src/consensus/engine.js'
@@ -56,7 +56,7 @@ export interface SimKey { secretKey: Uint8Array, publicKey: Uint8Array, address:
 
 export function simKey (name: string): SimKey {
   const { secretKey, publicKey } = ed25519FromSeed(sha256(new TextEncoder().encode(name)))
-  return { secretKey, publicKey, address: sha256(publicKey).subarray(0, 20) }
+  return { secretKey, publicKey, address: addressFromPublicKey(publicKey) }
 }
 
 /** Block bytes: RLP([height, proposer, updates [[address, publicKey, power]], lastCommit | []]). */
