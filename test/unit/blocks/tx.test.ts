@@ -98,7 +98,8 @@ describe('blocks/tx', () => {
 
   it('signTx replaces any existing signature', () => {
     const tx = transfer()
-    const resigned = signTx({ ...tx, signature: new Uint8Array(64) } as Tx, alice.secretKey)
+    const withZeroSig: Tx = { ...tx, signature: new Uint8Array(64) }
+    const resigned = signTx(withZeroSig, alice.secretKey)
     expect(resigned.signature).to.deep.equal(tx.signature)
   })
 
