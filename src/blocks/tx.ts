@@ -128,17 +128,17 @@ export function decodeTx (bytes: Uint8Array, opts: { maxBytes?: number } = {}): 
   return txFromRlp(rlpDecode(bytes, opts.maxBytes ?? DEFAULT_MAX_TX_BYTES))
 }
 
-export function txSigningBytes (tx: UnsignedTx): Uint8Array {
+export function txSigningBytes (tx: UnsignedTx | Tx): Uint8Array {
   const c = coreItems(tx)
   return rlpEncode([utf8(TX_DOMAIN), c.chainId, c.type, c.from, c.nonce, c.fee, c.body])
 }
 
-export function txId (tx: UnsignedTx): Uint8Array {
+export function txId (tx: UnsignedTx | Tx): Uint8Array {
   return sha256(txSigningBytes(tx))
 }
 
 /** `secretKey` is the 32-byte Ed25519 seed whose public key is `unsigned.from`. */
-export function signTx (unsigned: UnsignedTx, secretKey: Uint8Array): Tx {
+export function signTx (unsigned: UnsignedTx | Tx, secretKey: Uint8Array): Tx {
   const tx = { ...unsigned }
   delete (tx as Partial<Tx>).signature
   return { ...tx, signature: ed25519Sign(secretKey, txSigningBytes(tx)) }
