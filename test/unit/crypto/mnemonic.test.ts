@@ -47,7 +47,7 @@ describe('crypto/mnemonic', () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (entropy) => {
       const mnemonic = entropyToMnemonic(entropy, wordlist)
       expect(bytesToHex(mnemonicToSeed(mnemonic))).to.equal(bytesToHex(mnemonicToSeedSync(mnemonic)))
-    }), { numRuns: 3 })
+    }), { numRuns: 2 })
   })
 
   it('tolerates surrounding and repeated whitespace', () => {
