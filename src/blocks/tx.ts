@@ -35,7 +35,8 @@ export type UnsignedTx = Omit<Tx, 'signature'>
 
 function checkText (value: unknown, what: string, max: number): string {
   if (typeof value !== 'string' || value.length === 0) throw new CodecError('MALFORMED', `${what}: expected a non-empty string`)
-  if (value.length > max) throw new CodecError('TOO_LARGE', `${what}: longer than ${max} characters`)
+  // Limits count code points, as the schema codec does, so header and tx agree on a chain id.
+  if (value.length > max && [...value].length > max) throw new CodecError('TOO_LARGE', `${what}: longer than ${max} characters`)
   return value
 }
 
@@ -80,10 +81,15 @@ export function encodeTx (tx: Tx): Uint8Array {
 
 function readText (item: RlpItem, what: string, max: number): string {
   const raw = expectBytes(item, what)
-  if (raw.length > max) throw new CodecError('TOO_LARGE', `${what}: ${raw.length} bytes exceeds ${max}`)
-  const text = fromUtf8(raw)
-  if (text.length === 0) throw new CodecError('MALFORMED', `${what}: empty`)
-  return text
+  if (raw.length > max * 4) throw new CodecError('TOO_LARGE', `${what}: ${raw.length} bytes cannot hold at most ${max} characters`)
+  let text: string
+  try {
+    text = fromUtf8(raw)
+  } catch (err) {
+    if (err instanceof CodecError) throw new CodecError(err.code, `${what}: ${err.message}`)
+    throw err
+  }
+  return checkText(text, what, max)
 }
 
 function readFixed (item: RlpItem, what: string, length: number): Uint8Array {
