@@ -20,13 +20,12 @@ import { precommitTimeout, prevoteTimeout, proposeTimeout, resolveConsensusOptio
 import type { ConsensusOptions } from './options.js'
 import type { SignGuard } from './signGuard.js'
 import { silentLogger } from './types.js'
-import type { ConsensusApp, ConsensusClock, ConsensusLogger, ConsensusSink, ConsensusStatus, RoundStep } from './types.js'
-import { HeightVoteSet } from './voteSet.js'
+import type { ConsensusApp, ConsensusClock, ConsensusLogger, ConsensusSink, ConsensusStatus } from './types.js'
+import { HeightState } from './heightState.js'
 import { bytesToHex } from './validatorSet.js'
-import type { ValidatorSet } from './validatorSet.js'
-import { encodeWalRecord, readWalRecords } from './wal.js'
+import { encodeWalRecord } from './wal.js'
 import type { WalBackend } from './wal.js'
-import { decodeWalMessage, encodeWalMessage, walMessageHeight } from './walMessages.js'
+import { encodeWalMessage, recoverWal } from './walMessages.js'
 import type { TimeoutStep, WalMessage } from './walMessages.js'
 
 export interface ConsensusEngineInit {
@@ -59,22 +58,8 @@ export class ConsensusEngine {
   private replaying = false
   private timers = new Set<() => void>()
 
-  private height = 0
-  private round = 0
-  private step: RoundStep = 'propose'
-  private valset!: ValidatorSet
-  private votes!: HeightVoteSet
-  private proposals = new Map<number, Proposal>()
-  /** Validated blocks of this height by hash: valid(v) holds exactly for these. */
-  private blocks = new Map<string, Uint8Array>()
-  private lockedRound = -1
-  private lockedHash: Uint8Array | null = null
-  private validRound = -1
-  private validHash: Uint8Array | null = null
-  private decided = false
-  private heightStartedAt = 0
+  private hs!: HeightState
   private lastCommit: Commit | null
-  private readonly firedOnce = new Set<string>()
   private ownProposals = new Map<number, { proposal: Proposal, blockBytes: Uint8Array }>()
   /** Own votes found in the WAL at start: replay re-sends them rather than asking the guard. */
   private ownVotes = new Map<string, Vote>()
@@ -89,22 +74,16 @@ export class ConsensusEngine {
   }
 
   get status (): ConsensusStatus {
-    return {
-      height: this.height,
-      round: this.round,
-      step: this.step,
-      lockedRound: this.lockedRound,
-      lockedHash: this.lockedHash,
-      validRound: this.validRound,
-      validHash: this.validHash
-    }
+    return this.hs === undefined
+      ? { height: this.init.height, round: 0, step: 'propose', lockedRound: -1, lockedHash: null, validRound: -1, validHash: null }
+      : this.hs.status
   }
 
   /** Recovers the WAL (truncating a torn tail), replays the current height and starts round 0. */
   async start (): Promise<void> {
     this.stopped = false
     await this.enqueue(async () => {
-      const replay = await this.recoverWal()
+      const replay = await recoverWal(this.init.wal, this.init.height, this.log)
       for (const m of replay) {
         if (m.kind === 'proposal' && this.isMe(m.proposal.proposer)) this.ownProposals.set(m.proposal.round, m)
         if (m.kind === 'vote' && this.isMe(m.vote.validator)) this.ownVotes.set(`${m.vote.round}/${m.vote.type}`, m.vote)
@@ -153,34 +132,13 @@ export class ConsensusEngine {
       try {
         await task()
       } catch (err) {
-        this.log.warn({ err, height: this.height, round: this.round }, 'consensus input failed')
+        this.log.warn({ err, height: this.hs.height, round: this.hs.round }, 'consensus input failed')
       } finally {
         this.pending--
       }
     })
     this.queue = run
     await run
-  }
-
-  private async recoverWal (): Promise<WalMessage[]> {
-    const { wal } = this.init
-    const read = readWalRecords(await wal.readAll())
-    if (read.tail !== null) {
-      this.log.warn({ offset: read.tail.offset, reason: read.tail.reason }, 'truncating the consensus WAL after a torn or corrupt tail')
-      await wal.truncate(read.validLength)
-    }
-    const out: WalMessage[] = []
-    for (const record of read.records) {
-      let m: WalMessage
-      try {
-        m = decodeWalMessage(record)
-      } catch (err) {
-        this.log.warn({ err }, 'skipping an undecodable WAL record')
-        continue
-      }
-      if (walMessageHeight(m) === this.init.height && m.kind !== 'endHeight') out.push(m)
-    }
-    return out
   }
 
   private async applyWalMessage (m: WalMessage): Promise<void> {
@@ -216,30 +174,13 @@ export class ConsensusEngine {
     this.timers.clear()
   }
 
-  private once (key: string): boolean {
-    if (this.firedOnce.has(key)) return false
-    this.firedOnce.add(key)
-    return true
-  }
-
   private async enterHeight (height: number): Promise<void> {
     this.cancelTimers()
-    this.height = height
-    this.valset = this.init.app.validatorSet(height)
-    this.votes = new HeightVoteSet(this.init.chainId, height, this.valset)
-    this.proposals.clear()
-    this.blocks.clear()
-    this.firedOnce.clear()
-    this.lockedRound = -1
-    this.lockedHash = null
-    this.validRound = -1
-    this.validHash = null
-    this.decided = false
+    this.hs = new HeightState(this.init.chainId, height, this.init.app.validatorSet(height), this.init.clock.now())
     if (height !== this.init.height) {
       this.ownProposals.clear()
       this.ownVotes.clear()
     }
-    this.heightStartedAt = this.init.clock.now()
     this.log.debug({ height }, 'entering height')
     await this.startRound(0)
     const buffered = this.future
@@ -250,13 +191,13 @@ export class ConsensusEngine {
 
   /** L11: StartRound. */
   private async startRound (round: number): Promise<void> {
-    this.round = round
-    this.step = 'propose'
-    const proposer = this.valset.proposerForRound(round)
-    if (this.isMe(proposer.address) && this.valset.get(proposer.address) !== undefined) {
+    this.hs.round = round
+    this.hs.step = 'propose'
+    const proposer = this.hs.valset.proposerForRound(round)
+    if (this.isMe(proposer.address) && this.hs.valset.get(proposer.address) !== undefined) {
       await this.propose(round)
     } else {
-      const h = this.height
+      const h = this.hs.height
       this.schedule(proposeTimeout(this.opts, round), async () => await this.onTimeout(h, round, 'propose'))
     }
   }
@@ -268,69 +209,69 @@ export class ConsensusEngine {
       let hash: Uint8Array
       let bytes: Uint8Array
       let validRound = -1
-      const validBytes = this.validHash === null ? undefined : this.blocks.get(bytesToHex(this.validHash))
-      if (this.validHash !== null && validBytes !== undefined) {
+      const validBytes = this.hs.validHash === null ? undefined : this.hs.blockBytes(this.hs.validHash)
+      if (this.hs.validHash !== null && validBytes !== undefined) {
         // L15: re-propose the value that had a polka, with its round as proof of lock.
-        hash = this.validHash
+        hash = this.hs.validHash
         bytes = validBytes
-        validRound = this.validRound
+        validRound = this.hs.validRound
       } else {
-        ({ hash, bytes } = await this.init.app.proposeBlock(this.height, round, this.lastCommit))
+        ({ hash, bytes } = await this.init.app.proposeBlock(this.hs.height, round, this.lastCommit))
       }
-      const unsigned = { height: this.height, round, validRound, blockHash: hash, proposer: signer.address }
+      const unsigned = { height: this.hs.height, round, validRound, blockHash: hash, proposer: signer.address }
       const signature = await this.signOrNull(async () => await signer.guard.signProposal(this.init.chainId, unsigned))
       if (signature === null) return
       made = { proposal: { ...unsigned, signature }, blockBytes: bytes }
       await this.walWrite({ kind: 'proposal', ...made }, true)
     }
     this.init.sink.broadcastProposal(made.proposal, made.blockBytes)
-    this.proposals.set(round, made.proposal)
-    this.blocks.set(bytesToHex(made.proposal.blockHash), made.blockBytes)
-    this.votes.noteHeardFrom(round, signer.address)
+    this.hs.proposals.set(round, made.proposal)
+    this.hs.addBlock(made.proposal.blockHash, made.blockBytes)
+    this.hs.votes.noteHeardFrom(round, signer.address)
   }
 
   private async signOrNull (sign: () => Promise<Uint8Array>): Promise<Uint8Array | null> {
     try {
       return await sign()
     } catch (err) {
-      this.log.warn({ err, height: this.height, round: this.round }, 'the sign guard refused to sign')
+      this.log.warn({ err, height: this.hs.height, round: this.hs.round }, 'the sign guard refused to sign')
       return null
     }
   }
 
   private async castVote (type: VoteType, blockHash: Uint8Array | null): Promise<void> {
     const signer = this.init.signer
-    if (signer === undefined || this.valset.get(signer.address) === undefined) return
-    const logged = this.ownVotes.get(`${this.round}/${type}`)
+    if (signer === undefined || this.hs.valset.get(signer.address) === undefined) return
+    const logged = this.ownVotes.get(`${this.hs.round}/${type}`)
     let vote: Vote
     if (logged !== undefined) {
       // Replaying: the guard has moved past this step, but the vote is already signed and logged.
       const same = logged.blockHash === null ? blockHash === null : blockHash !== null && bytesEqual(logged.blockHash, blockHash)
       if (!same) {
-        this.log.warn({ height: this.height, round: this.round, type }, 'replay diverged from the WAL; not voting')
+        this.log.warn({ height: this.hs.height, round: this.hs.round, type }, 'replay diverged from the WAL; not voting')
         return
       }
       vote = logged
     } else {
-      const unsigned = { type, height: this.height, round: this.round, blockHash, validator: signer.address }
+      const unsigned = { type, height: this.hs.height, round: this.hs.round, blockHash, validator: signer.address }
       const signature = await this.signOrNull(async () => await signer.guard.signVote(this.init.chainId, unsigned))
       if (signature === null) return
       vote = { ...unsigned, signature }
       await this.walWrite({ kind: 'vote', vote }, true)
     }
     this.init.sink.broadcastVote(vote)
-    this.votes.votes(vote.round, type).addVerified(vote)
-    this.votes.noteHeardFrom(vote.round, vote.validator)
+    this.hs.votes.votes(vote.round, type).addVerified(vote)
+    this.hs.votes.noteHeardFrom(vote.round, vote.validator)
   }
 
   private async onInput (input: Input): Promise<void> {
     const height = input.kind === 'proposal' ? input.proposal.height : input.vote.height
     const round = input.kind === 'proposal' ? input.proposal.round : input.vote.round
-    if (height === this.height + 1) {
+    if (height === this.hs.height + 1) {
       if (this.future.length < this.opts.maxFutureMessages) this.future.push(input)
       return
     }
-    if (height !== this.height || round > this.round + this.opts.maxRoundLookahead) return
+    if (height !== this.hs.height || round > this.hs.round + this.opts.maxRoundLookahead) return
     const changed = input.kind === 'proposal'
       ? await this.onProposal(input.proposal, input.blockBytes)
       : await this.onVote(input.vote)
@@ -340,24 +281,23 @@ export class ConsensusEngine {
   private async onProposal (p: Proposal, blockBytes: Uint8Array): Promise<boolean> {
     // A second proposal for a round is ignored even if it differs: the proposer equivocated, and
     // the first one seen is as good as any for safety.
-    if (this.proposals.has(p.round)) return false
-    const proposer = this.valset.proposerForRound(p.round)
+    if (this.hs.proposals.has(p.round)) return false
+    const proposer = this.hs.valset.proposerForRound(p.round)
     if (!bytesEqual(p.proposer, proposer.address)) return false
     if (p.validRound >= p.round || p.validRound < -1) return false
     if (!ed25519Verify(proposer.publicKey, proposalSigningBytes(this.init.chainId, p), p.signature)) return false
     await this.walWrite({ kind: 'proposal', proposal: p, blockBytes }, false)
-    this.proposals.set(p.round, p)
-    this.votes.noteHeardFrom(p.round, p.proposer)
-    const key = bytesToHex(p.blockHash)
-    if (!this.blocks.has(key)) {
-      const hash = await this.init.app.validateBlock(this.height, blockBytes)
-      if (hash !== null && bytesEqual(hash, p.blockHash)) this.blocks.set(key, blockBytes)
+    this.hs.proposals.set(p.round, p)
+    this.hs.votes.noteHeardFrom(p.round, p.proposer)
+    if (!this.hs.isValid(p.blockHash)) {
+      const hash = await this.init.app.validateBlock(this.hs.height, blockBytes)
+      if (hash !== null && bytesEqual(hash, p.blockHash)) this.hs.addBlock(p.blockHash, blockBytes)
     }
     return true
   }
 
   private async onVote (vote: Vote): Promise<boolean> {
-    const result = this.votes.add(vote)
+    const result = this.hs.votes.add(vote)
     if (result.status === 'conflict') {
       this.reportEvidence(result.evidence)
       return false
@@ -376,14 +316,14 @@ export class ConsensusEngine {
   }
 
   private async onTimeout (height: number, round: number, step: TimeoutStep): Promise<void> {
-    if (height !== this.height || round !== this.round || this.decided) return
-    if (step === 'propose' && this.step === 'propose') {
+    if (height !== this.hs.height || round !== this.hs.round || this.hs.decided) return
+    if (step === 'propose' && this.hs.step === 'propose') {
       await this.walWrite({ kind: 'timeout', height, round, step }, false)
-      this.step = 'prevote'
+      this.hs.step = 'prevote'
       await this.castVote('prevote', null) // L57
-    } else if (step === 'prevote' && this.step === 'prevote') {
+    } else if (step === 'prevote' && this.hs.step === 'prevote') {
       await this.walWrite({ kind: 'timeout', height, round, step }, false)
-      this.step = 'precommit'
+      this.hs.step = 'precommit'
       await this.castVote('precommit', null) // L61
     } else if (step === 'precommit') {
       await this.walWrite({ kind: 'timeout', height, round, step }, false)
@@ -394,13 +334,9 @@ export class ConsensusEngine {
     await this.evaluate()
   }
 
-  private isValid (hash: Uint8Array): boolean {
-    return this.blocks.has(bytesToHex(hash))
-  }
-
   /** Applies the upon-rules until none fires. */
   private async evaluate (): Promise<void> {
-    while (!this.decided && !this.stopped) {
+    while (!this.hs.decided && !this.stopped) {
       if (await this.evaluateOnce()) continue
       return
     }
@@ -408,80 +344,80 @@ export class ConsensusEngine {
 
   private async evaluateOnce (): Promise<boolean> {
     // L49: a block with precommits of more than 2/3 in any round is decided.
-    for (const r of this.votes.roundNumbers()) {
-      const maj = this.votes.votes(r, 'precommit').twoThirdsMajority()
-      if (maj?.hash != null && this.isValid(maj.hash)) {
+    for (const r of this.hs.votes.roundNumbers()) {
+      const maj = this.hs.votes.votes(r, 'precommit').twoThirdsMajority()
+      if (maj?.hash != null && this.hs.isValid(maj.hash)) {
         await this.decide(r, maj.hash)
         return false
       }
     }
     // L55: more than 1/3 of power is already in a higher round: skip to it.
-    const skip = this.votes.skipTarget(this.round)
+    const skip = this.hs.votes.skipTarget(this.hs.round)
     if (skip !== undefined) {
       await this.startRound(skip)
       return true
     }
-    const round = this.round
-    const proposal = this.proposals.get(round)
-    const prevotes = this.votes.votes(round, 'prevote')
-    if (this.step === 'propose' && proposal !== undefined) {
+    const round = this.hs.round
+    const proposal = this.hs.proposals.get(round)
+    const prevotes = this.hs.votes.votes(round, 'prevote')
+    if (this.hs.step === 'propose' && proposal !== undefined) {
       const v = proposal.blockHash
       const vr = proposal.validRound
       if (vr === -1) {
         // L22
-        const ok = this.isValid(v) && (this.lockedRound === -1 || (this.lockedHash !== null && bytesEqual(this.lockedHash, v)))
-        this.step = 'prevote'
+        const ok = this.hs.isValid(v) && (this.hs.lockedRound === -1 || this.hs.isLockedOn(v))
+        this.hs.step = 'prevote'
         await this.castVote('prevote', ok ? v : null)
         return true
       }
-      if (vr < round && this.votes.votes(vr, 'prevote').hasTwoThirdsFor(v)) {
+      if (vr < round && this.hs.votes.votes(vr, 'prevote').hasTwoThirdsFor(v)) {
         // L28: a proof of lock from round vr unlocks anyone locked at or before vr.
-        const ok = this.isValid(v) && (this.lockedRound <= vr || (this.lockedHash !== null && bytesEqual(this.lockedHash, v)))
-        this.step = 'prevote'
+        const ok = this.hs.isValid(v) && (this.hs.lockedRound <= vr || this.hs.isLockedOn(v))
+        this.hs.step = 'prevote'
         await this.castVote('prevote', ok ? v : null)
         return true
       }
     }
-    if (this.step === 'prevote' && prevotes.hasTwoThirdsAny() && this.once(`prevoteTimeout:${round}`)) {
+    if (this.hs.step === 'prevote' && prevotes.hasTwoThirdsAny() && this.hs.once(`prevoteTimeout:${round}`)) {
       // L34
-      const h = this.height
+      const h = this.hs.height
       this.schedule(prevoteTimeout(this.opts, round), async () => await this.onTimeout(h, round, 'prevote'))
     }
-    if (proposal !== undefined && this.step !== 'propose' && this.isValid(proposal.blockHash) &&
-        prevotes.hasTwoThirdsFor(proposal.blockHash) && this.once(`polka:${round}`)) {
+    if (proposal !== undefined && this.hs.step !== 'propose' && this.hs.isValid(proposal.blockHash) &&
+        prevotes.hasTwoThirdsFor(proposal.blockHash) && this.hs.once(`polka:${round}`)) {
       // L36
       const v = proposal.blockHash
-      this.validHash = v
-      this.validRound = round
-      if (this.step === 'prevote') {
-        this.lockedHash = v
-        this.lockedRound = round
-        this.step = 'precommit'
+      this.hs.validHash = v
+      this.hs.validRound = round
+      if (this.hs.step === 'prevote') {
+        this.hs.lockedHash = v
+        this.hs.lockedRound = round
+        this.hs.step = 'precommit'
         await this.castVote('precommit', v)
       }
       return true
     }
-    if (this.step === 'prevote' && prevotes.hasTwoThirdsFor(null)) {
+    if (this.hs.step === 'prevote' && prevotes.hasTwoThirdsFor(null)) {
       // L44
-      this.step = 'precommit'
+      this.hs.step = 'precommit'
       await this.castVote('precommit', null)
       return true
     }
-    if (this.votes.votes(round, 'precommit').hasTwoThirdsAny() && this.once(`precommitTimeout:${round}`)) {
+    if (this.hs.votes.votes(round, 'precommit').hasTwoThirdsAny() && this.hs.once(`precommitTimeout:${round}`)) {
       // L47
-      const h = this.height
+      const h = this.hs.height
       this.schedule(precommitTimeout(this.opts, round), async () => await this.onTimeout(h, round, 'precommit'))
     }
     return false
   }
 
   private async decide (round: number, hash: Uint8Array): Promise<void> {
-    const height = this.height
-    const bytes = this.blocks.get(bytesToHex(hash))!
-    this.decided = true
-    this.step = 'commit'
+    const height = this.hs.height
+    const bytes = this.hs.blockBytes(hash)!
+    this.hs.decided = true
+    this.hs.step = 'commit'
     this.cancelTimers()
-    const precommits = this.votes.votes(round, 'precommit')
+    const precommits = this.hs.votes.votes(round, 'precommit')
     const commit = buildCommit(height, round, hash, precommits.votesFor(hash))
     this.log.info({ height, round, hash: bytesToHex(hash) }, 'committing block')
     await this.init.app.commitBlock(height, bytes, commit)
@@ -489,7 +425,7 @@ export class ConsensusEngine {
     await this.init.wal.truncate(0)
     await this.init.wal.append(encodeWalRecord(encodeWalMessage({ kind: 'endHeight', height })))
     await this.init.wal.sync()
-    const elapsed = this.init.clock.now() - this.heightStartedAt
+    const elapsed = this.init.clock.now() - this.hs.startedAt
     const delay = Math.max(this.opts.commitDelay, this.opts.minBlockInterval - elapsed)
     this.schedule(delay, async () => {
       // Precommits that arrived during the delay make the next block's lastCommit fuller.

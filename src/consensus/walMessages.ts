@@ -11,6 +11,9 @@ import { bytesToUint, expectBytes, expectList, rlpDecode, rlpEncode, uintToBytes
 import type { RlpItem } from '../codec/rlp.js'
 import { proposalFromRlp, proposalToRlp, voteFromRlp, voteToRlp } from '../blocks/consensusMessages.js'
 import type { Proposal, Vote } from '../blocks/types.js'
+import type { ConsensusLogger } from './types.js'
+import { readWalRecords } from './wal.js'
+import type { WalBackend } from './wal.js'
 
 export type TimeoutStep = 'propose' | 'prevote' | 'precommit'
 const TIMEOUT_CODES: TimeoutStep[] = ['propose', 'prevote', 'precommit']
@@ -57,4 +60,29 @@ export function decodeWalMessage (bytes: Uint8Array): WalMessage {
   }
   if (kind === 4 && f.length === 2) return { kind: 'endHeight', height: int(f[1], 'WAL height') }
   throw new CodecError('UNKNOWN_TYPE', `unknown WAL message kind ${kind} with ${f.length} fields`)
+}
+
+/**
+ * Reads the WAL after a restart: truncates a torn or corrupt tail (logged, not fatal) and returns
+ * the messages of `height` in the order they were written.
+ */
+export async function recoverWal (wal: WalBackend, height: number, log: ConsensusLogger): Promise<WalMessage[]> {
+  const read = readWalRecords(await wal.readAll())
+  if (read.tail !== null) {
+    log.warn({ offset: read.tail.offset, reason: read.tail.reason }, 'truncating the consensus WAL after a torn or corrupt tail')
+    await wal.truncate(read.validLength)
+  }
+  const out: WalMessage[] = []
+  for (const record of read.records) {
+    let m: WalMessage
+    try {
+      m = decodeWalMessage(record)
+    } catch (err) {
+      // A record with a good checksum that does not decode was written by another version.
+      log.warn({ err }, 'skipping an undecodable WAL record')
+      continue
+    }
+    if (m.kind !== 'endHeight' && walMessageHeight(m) === height) out.push(m)
+  }
+  return out
 }
