@@ -214,11 +214,15 @@ export class SlicePicker {
     if (this.mode === 'stream') this.pickWindow(now, out)
     const candidates = this.rarestFirst()
     let unrequested = 0
+    let free = this.freeSlots()
     for (const index of candidates) {
       if (this.requested.has(index)) continue
+      // Every peer is saturated: nothing more can be asked, and endgame has no slot to use either.
+      if (free === 0) return out
       const peer = this.bestPeer(index, now)
       if (peer == null) { unrequested++; continue }
       this.request(peer, index, now, out)
+      free--
     }
     // While streaming, "the end" means the read-ahead already reaches the last slice.
     const atEnd = this.mode === 'bulk' || this.position + this.opts.readAheadSlices >= this.sliceCount
@@ -293,6 +297,12 @@ export class SlicePicker {
       if (finish < bestFinish) { best = id; bestFinish = finish }
     }
     return best
+  }
+
+  private freeSlots (): number {
+    let free = 0
+    for (const p of this.peers.values()) free += Math.max(0, p.limit - p.inFlight.size)
+    return free
   }
 
   private request (peer: string, index: number, now: number, out: PickerDecision[]): void {
