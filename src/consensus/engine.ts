@@ -44,6 +44,8 @@ export interface ConsensusEngineInit {
   logger?: ConsensusLogger
 }
 
+const COMMIT_RETRY_MS = 1000
+
 type Input =
   | { kind: 'proposal', proposal: Proposal, blockBytes: Uint8Array }
   | { kind: 'vote', vote: Vote }
@@ -420,7 +422,14 @@ export class ConsensusEngine {
     const precommits = this.hs.votes.votes(round, 'precommit')
     const commit = buildCommit(height, round, hash, precommits.votesFor(hash))
     this.log.info({ height, round, hash: bytesToHex(hash) }, 'committing block')
-    await this.init.app.commitBlock(height, bytes, commit)
+    try {
+      await this.init.app.commitBlock(height, bytes, commit)
+    } catch (err) {
+      // The decision stands (it is final); only applying it failed. Halt visibly and retry.
+      this.log.warn({ err, height }, 'the application failed to commit a decided block; retrying')
+      this.schedule(COMMIT_RETRY_MS, async () => await this.decide(round, hash))
+      return
+    }
     // The block is durable in the app: this height's records will never be replayed again.
     await this.init.wal.truncate(0)
     await this.init.wal.append(encodeWalRecord(encodeWalMessage({ kind: 'endHeight', height })))

@@ -44,3 +44,22 @@ describe('consensus engine, single validator', () => {
     expect(node.wal.syncs).to.equal(4)
   })
 })
+
+describe('consensus engine, application failures', () => {
+  it('retries a commit the application failed to apply, without deciding anything else', async () => {
+    const net = new SimNetwork({ powers: [1n], options: devnetConsensusOptions })
+    const app = net.nodes[0]!.app
+    const real = app.commitBlock.bind(app)
+    let failures = 2
+    app.commitBlock = async (h, b, c) => {
+      if (failures > 0) { failures--; throw new Error('disk full') }
+      await real(h, b, c)
+    }
+    await net.startAll()
+    await net.runFor(2_500)
+    expect(failures).to.equal(0)
+    expect(app.chain.length).to.be.greaterThan(0)
+    expect(app.chain[0]!.commit.round).to.equal(0)
+    expect(net.nodes[0]!.sent.filter(m => m.kind === 'proposal' && m.proposal.height === 1)).to.have.length(1)
+  })
+})
