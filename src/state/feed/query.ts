@@ -1,0 +1,294 @@
+/**
+ * The feed query planner and executor (MISSION.md §9). A query never scans all cards:
+ *
+ * 1. Each indexable filter is a union of posting lists (kind[] → one list per kind, tags[] → one
+ *    per tag, each text word its own list, …). Their sizes are kept as counts, so the planner picks
+ *    the smallest as the driver with one batched read.
+ * 2. `new`: the driver's lists are merged newest first by range scans that start below the cursor
+ *    and inside since/until. Score orders: a driver of at most `inMemorySort` cards is read whole
+ *    and sorted by score; otherwise the score order itself is scanned from the cursor.
+ * 3. Every candidate is checked against all filters from its index document (and text words and
+ *    flags by point reads). At most `scanBudget` candidates are examined per call: when the budget
+ *    runs out before the page fills, the page comes back short with a cursor to continue from.
+ */
+import { bytesEqual, compareBytes, concatBytes, toHex } from '../../codec/index.js'
+import type { StateStore } from '../stateStore.js'
+import { prefixEnd } from '../keys.js'
+import { followeesOf, mutedBy, flaggersOf } from '../cards/social.js'
+import { flagKey } from '../cards/records.js'
+import type { FeedIndex } from './indexer.js'
+import { type FeedDoc, scoreBytes } from './doc.js'
+import {
+  allList, kindList, creatorList, priceList, parentList, tagList, wordList, scoreList, seqOf, tokenize, normalizeTag,
+  SUFFIX_BYTES, SCORE_BYTES, type ScoreSort
+} from './layout.js'
+import { FeedError } from './errors.js'
+
+export type FeedSort = 'new' | ScoreSort
+export const FEED_SORTS: readonly FeedSort[] = ['new', 'top', 'trending', 'seeded']
+
+export interface FeedFilter {
+  kind?: string[]
+  creator?: Uint8Array[]
+  followedBy?: Uint8Array
+  free?: boolean
+  maxPrice?: bigint
+  tags?: string[]
+  text?: string
+  parent?: Uint8Array
+  since?: number
+  until?: number
+  excludeMutedBy?: Uint8Array
+  hideFlaggedFor?: Uint8Array
+}
+
+export interface FeedQuery {
+  filter: FeedFilter
+  sort: FeedSort
+  /** Exclusive start position in the sort order (from a cursor). */
+  after?: Uint8Array
+  limit: number
+}
+
+export interface FeedPage {
+  docs: FeedDoc[]
+  /** Where to continue, or null when the order is exhausted. */
+  next: Uint8Array | null
+  /** Candidates examined, and how the query was driven (for tests, logs and tuning). */
+  scanned: number
+  plan: string
+}
+
+export const QUERY_LIMITS = {
+  maxLimit: 100,
+  scanBudget: 5_000,
+  inMemorySort: 2_000,
+  maxUnionLists: 64,
+  maxTextWords: 8,
+  chunk: 128
+}
+
+/** The sets a filter refers to, loaded once per query (or per block, for subscriptions). */
+export interface FilterContext {
+  creators?: Set<string>
+  followees?: Set<string>
+  muted?: Set<string>
+  /** Accounts whose flags hide a card from this viewer: the viewer and whom it follows. */
+  flaggers?: Set<string>
+  words: string[]
+  kinds?: Set<string>
+  tags?: Set<string>
+}
+
+export async function loadFilterContext (state: StateStore, f: FeedFilter): Promise<FilterContext> {
+  const words = f.text !== undefined ? tokenize(f.text, QUERY_LIMITS.maxTextWords + 1) : []
+  if (f.text !== undefined && words.length === 0) throw new FeedError('INVALID_QUERY', 'text has no searchable word (words are 2 or more letters or digits)')
+  if (words.length > QUERY_LIMITS.maxTextWords) throw new FeedError('INVALID_QUERY', `text has more than ${QUERY_LIMITS.maxTextWords} words`)
+  const ctx: FilterContext = { words }
+  if (f.kind !== undefined) ctx.kinds = new Set(f.kind)
+  if (f.tags !== undefined) ctx.tags = new Set(f.tags.map(normalizeTag))
+  if (f.creator !== undefined) ctx.creators = new Set(f.creator.map(toHex))
+  if (f.followedBy !== undefined) ctx.followees = await followeesOf(state, f.followedBy)
+  if (f.excludeMutedBy !== undefined) ctx.muted = await mutedBy(state, f.excludeMutedBy)
+  if (f.hideFlaggedFor !== undefined) {
+    ctx.flaggers = await followeesOf(state, f.hideFlaggedFor)
+    ctx.flaggers.add(toHex(f.hideFlaggedFor))
+  }
+  return ctx
+}
+
+/** The filters an index document answers by itself. */
+export function matchesDoc (d: FeedDoc, f: FeedFilter, ctx: FilterContext): boolean {
+  if (ctx.kinds !== undefined && !ctx.kinds.has(d.kind)) return false
+  if (f.free !== undefined && (d.price === 0n) !== f.free) return false
+  if (f.maxPrice !== undefined && d.price > f.maxPrice) return false
+  if (f.parent !== undefined && (d.parent === null || !bytesEqual(d.parent, f.parent))) return false
+  if (f.since !== undefined && d.height < f.since) return false
+  if (f.until !== undefined && d.height > f.until) return false
+  if (ctx.tags !== undefined && !d.tags.some(t => ctx.tags?.has(t) === true)) return false
+  if (ctx.creators !== undefined || ctx.followees !== undefined || ctx.muted !== undefined) {
+    const creator = toHex(d.creator)
+    if (ctx.creators !== undefined && !ctx.creators.has(creator)) return false
+    if (ctx.followees !== undefined && !ctx.followees.has(creator)) return false
+    if (ctx.muted?.has(creator) === true) return false
+  }
+  return true
+}
+
+/**
+ * The full filter over a batch of documents, in order: the document tests, then the text words
+ * (one batched point read per word) and flags (bounded by the viewer's follow limit).
+ */
+export async function filterDocs (index: FeedIndex, state: StateStore, docs: FeedDoc[], f: FeedFilter, ctx: FilterContext, skipWord?: string): Promise<FeedDoc[]> {
+  let out = docs.filter(d => matchesDoc(d, f, ctx))
+  for (const w of ctx.words) {
+    if (w === skipWord || out.length === 0) continue
+    const list = wordList(w)
+    const present = await index.kv.getMany(out.map(d => concatBytes(list, d.seq, d.id)))
+    out = out.filter((_, i) => present[i] !== undefined)
+  }
+  if (ctx.flaggers !== undefined && ctx.flaggers.size > 0) {
+    const flaggers = ctx.flaggers
+    const keep: FeedDoc[] = []
+    for (const d of out) {
+      if (d.flags === 0) { keep.push(d); continue }
+      let hidden = false
+      if (d.flags <= flaggers.size) {
+        for (const a of await flaggersOf(state, d.id, d.flags)) if (flaggers.has(a)) { hidden = true; break }
+      } else {
+        const accounts = [...flaggers].map(h => Buffer.from(h.slice(2), 'hex'))
+        const got = await index.kv.getMany(accounts.map(a => flagKey(d.id, a)))
+        hidden = got.some(v => v !== undefined)
+      }
+      if (!hidden) keep.push(d)
+    }
+    out = keep
+  }
+  return out
+}
+
+interface Component { label: string, lists: Uint8Array[], word?: string }
+
+function components (f: FeedFilter, ctx: FilterContext): Component[] {
+  const out: Component[] = []
+  if (f.kind !== undefined) out.push({ label: 'kind', lists: f.kind.map(kindList) })
+  if (f.creator !== undefined) out.push({ label: 'creator', lists: f.creator.map(creatorList) })
+  else if (ctx.followees !== undefined && ctx.followees.size <= QUERY_LIMITS.maxUnionLists) {
+    out.push({ label: 'followedBy', lists: [...ctx.followees].map(h => creatorList(Buffer.from(h.slice(2), 'hex'))) })
+  }
+  if (f.free === true || f.maxPrice === 0n) out.push({ label: 'free', lists: [priceList(false)] })
+  else if (f.free === false) out.push({ label: 'paid', lists: [priceList(true)] })
+  if (f.tags !== undefined) out.push({ label: 'tags', lists: [...(ctx.tags ?? [])].map(tagList) })
+  for (const w of ctx.words) out.push({ label: `word:${w}`, lists: [wordList(w)], word: w })
+  if (f.parent !== undefined) out.push({ label: 'parent', lists: [parentList(f.parent)] })
+  return out
+}
+
+/** Reads one posting list newest first, a chunk at a time, within [lo, hi). */
+class ListScan {
+  private buf: Uint8Array[] = []
+  private at = 0
+  done = false
+  constructor (private readonly index: FeedIndex, readonly prefix: Uint8Array, private readonly lo: Uint8Array, private hi: Uint8Array) {}
+
+  async head (chunk: number): Promise<Uint8Array | undefined> {
+    if (this.at < this.buf.length) return this.buf[this.at]
+    if (this.done) return undefined
+    const keys: Uint8Array[] = []
+    for await (const [k] of this.index.kv.iterate({ gte: this.lo, lt: this.hi, reverse: true, limit: chunk })) keys.push(k)
+    if (keys.length < chunk) this.done = true
+    if (keys.length === 0) return undefined
+    this.hi = keys[keys.length - 1]
+    this.buf = keys.map(k => k.subarray(this.prefix.length))
+    this.at = 0
+    return this.buf[0]
+  }
+
+  pop (): void { this.at++ }
+}
+
+function rangeOf (prefix: Uint8Array, f: FeedFilter, after: Uint8Array | undefined, bySeq: boolean): [Uint8Array, Uint8Array] {
+  let lo = prefix
+  let hi = prefixEnd(prefix)
+  if (bySeq && f.since !== undefined) lo = concatBytes(prefix, seqOf(f.since, 0))
+  if (bySeq && f.until !== undefined) {
+    const u = concatBytes(prefix, seqOf(f.until + 1, 0))
+    if (compareBytes(u, hi) < 0) hi = u
+  }
+  if (after !== undefined) {
+    const a = concatBytes(prefix, after)
+    if (compareBytes(a, hi) < 0) hi = a
+  }
+  return [lo, hi]
+}
+
+function positionOf (d: FeedDoc, sort: FeedSort): Uint8Array {
+  return sort === 'new' ? concatBytes(d.seq, d.id) : concatBytes(scoreBytes(d, sort), d.seq, d.id)
+}
+
+export async function runFeedQuery (index: FeedIndex, state: StateStore, q: FeedQuery): Promise<FeedPage> {
+  const { filter: f, sort } = q
+  const limit = Math.min(Math.max(1, q.limit), QUERY_LIMITS.maxLimit)
+  const posLen = sort === 'new' ? SUFFIX_BYTES : SCORE_BYTES + SUFFIX_BYTES
+  if (q.after !== undefined && q.after.length !== posLen) throw new FeedError('INVALID_CURSOR', 'cursor position does not fit this sort')
+  if (f.since !== undefined && f.until !== undefined && f.since > f.until) return { docs: [], next: null, scanned: 0, plan: 'empty:since>until' }
+  const ctx = await loadFilterContext(state, f)
+  if (ctx.followees?.size === 0) return { docs: [], next: null, scanned: 0, plan: 'empty:follows-nobody' }
+
+  const comps = components(f, ctx)
+  const counts = await index.counts(comps.flatMap(c => c.lists))
+  let driver: Component = { label: 'all', lists: [allList()] }
+  let driverCount = Infinity
+  let at = 0
+  for (const c of comps) {
+    const n = counts.slice(at, at + c.lists.length).reduce((a, b) => a + b, 0)
+    at += c.lists.length
+    if (n < driverCount) { driver = c; driverCount = n }
+  }
+  if (driverCount === 0) return { docs: [], next: null, scanned: 0, plan: `empty:${driver.label}` }
+
+  if (sort !== 'new' && driver.label !== 'all' && driverCount <= QUERY_LIMITS.inMemorySort) {
+    return await sortInMemory(index, state, q, limit, driver, ctx)
+  }
+  const sources = sort === 'new' ? driver.lists : [scoreList(sort)]
+  const scans = sources.map(p => new ListScan(index, p, ...rangeOf(p, f, q.after, sort === 'new')))
+  const plan = sort === 'new' ? `merge:${driver.label}(${driverCount})` : `score:${sort}`
+  const skipWord = sort === 'new' ? driver.word : undefined
+  const docs: FeedDoc[] = []
+  let scanned = 0
+  let last: Uint8Array | undefined
+  for (;;) {
+    // the next chunk of candidates, newest (or highest) first, duplicates across lists dropped
+    const chunk: Uint8Array[] = []
+    while (chunk.length < QUERY_LIMITS.chunk) {
+      let best: ListScan | undefined
+      let bestKey: Uint8Array | undefined
+      for (const s of scans) {
+        const h = await s.head(QUERY_LIMITS.chunk)
+        if (h !== undefined && (bestKey === undefined || compareBytes(h, bestKey) > 0)) { best = s; bestKey = h }
+      }
+      if (best === undefined || bestKey === undefined) break
+      best.pop()
+      if (chunk.length > 0 && bytesEqual(chunk[chunk.length - 1], bestKey)) continue
+      if (last !== undefined && bytesEqual(last, bestKey)) continue
+      chunk.push(bestKey)
+    }
+    if (chunk.length === 0) return { docs, next: null, scanned, plan }
+    const found = await index.getDocs(chunk.map(s => s.subarray(s.length - 32)))
+    const present = found.filter((d): d is FeedDoc => d !== undefined)
+    const matched = new Set(await filterDocs(index, state, present, f, ctx, skipWord))
+    for (let i = 0; i < chunk.length; i++) {
+      scanned++
+      last = chunk[i]
+      const d = found[i]
+      if (d !== undefined && matched.has(d)) {
+        docs.push(d)
+        if (docs.length === limit) return { docs, next: last, scanned, plan }
+      }
+      if (scanned >= QUERY_LIMITS.scanBudget) return { docs, next: last, scanned, plan: `${plan}:budget` }
+    }
+  }
+}
+
+/** A small driver under a score order: read it whole, filter, sort by (score, seq, id) desc. */
+async function sortInMemory (index: FeedIndex, state: StateStore, q: FeedQuery, limit: number, driver: Component, ctx: FilterContext): Promise<FeedPage> {
+  const ids = new Map<string, Uint8Array>()
+  for (const p of driver.lists) {
+    const [lo, hi] = rangeOf(p, q.filter, undefined, true)
+    for await (const [k] of index.kv.iterate({ gte: lo, lt: hi })) {
+      const id = k.subarray(k.length - 32)
+      ids.set(toHex(id), id)
+    }
+  }
+  const docs = (await index.getDocs([...ids.values()])).filter((d): d is FeedDoc => d !== undefined)
+  const matched = await filterDocs(index, state, docs, q.filter, ctx, driver.word)
+  const sort = q.sort as ScoreSort
+  let ranked = matched.map(d => ({ d, pos: positionOf(d, sort) })).sort((a, b) => compareBytes(b.pos, a.pos))
+  if (q.after !== undefined) {
+    const after = q.after
+    ranked = ranked.filter(r => compareBytes(r.pos, after) < 0)
+  }
+  const page = ranked.slice(0, limit)
+  const next = ranked.length > limit ? page[page.length - 1].pos : null
+  return { docs: page.map(r => r.d), next, scanned: ids.size, plan: `memory:${driver.label}(${ids.size})` }
+}
