@@ -342,15 +342,14 @@ describe('torrent/picker properties', () => {
       const m = newModel(s)
       seeds.forEach((seed, i) => step(m, { kind: 'join', peer: i, seed }))
       for (let round = 0; round < s.sliceCount * 4 + 20; round++) {
-        const all = allOutstanding(m)
-        if (all.length === 0) break
-        step(m, { kind: 'deliver', pick: picks[round % picks.length]!, delay: 5 })
-        // Playback keeps up with arrivals: move to the first slice still wanted.
+        // Playback keeps up with arrivals and skips what nobody has: move to the first slice still wanted.
         if (m.mode === 'stream') {
           let next = m.position
           while (next < m.sliceCount - 1 && !availableMissing(m, next)) next++
           if (next !== m.position) step(m, { kind: 'seek', index: next })
         }
+        if (allOutstanding(m).length === 0) break
+        step(m, { kind: 'deliver', pick: picks[round % picks.length]!, delay: 5 })
       }
       for (let i = 0; i < m.sliceCount; i++) {
         if (m.mode === 'stream' && i < m.position) continue
