@@ -1,0 +1,45 @@
+/**
+ * Shared benchmark helpers: percentiles, a printed table, and JSON results under bench/results/.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export function percentile (sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))
+  return sorted[i]
+}
+
+export function median (values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50)
+}
+
+export function printTable (title: string, rows: Array<[string, string | number]>): void {
+  const w = Math.max(...rows.map(r => r[0].length))
+  process.stdout.write(`\n${title}\n${'-'.repeat(title.length)}\n`)
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${typeof v === 'number' ? round(v) : v}\n`)
+}
+
+function round (v: number): string {
+  if (!Number.isFinite(v)) return String(v)
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2)
+}
+
+export async function writeResults (name: string, data: unknown): Promise<string> {
+  const dir = join(process.cwd(), 'bench', 'results')
+  await mkdir(dir, { recursive: true })
+  const path = join(dir, `${name}.json`)
+  await writeFile(path, JSON.stringify({ name, at: new Date().toISOString(), node: process.version, ...data as object }, null, 2) + '\n')
+  return path
+}
+
+export function rssOf (pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const m = /VmRSS:\s+(\d+) kB/.exec(status)
+    return m != null ? Number(m[1]) * 1024 : NaN
+  } catch {
+    return NaN
+  }
+}

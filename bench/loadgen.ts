@@ -1,0 +1,92 @@
+/**
+ * Load generator for the node benchmarks, run as its own process so that signing and HTTP load
+ * do not share the node's event loop. Funds `senders` fresh accounts from the devnet faucet, then
+ * sends transfers in JSON-RPC batches at `rate` tx/s (0 = as fast as the node admits) for
+ * `seconds`, and writes {hash: submitTimeMs} to `out`.
+ *
+ *   node --import ./src/polyfill.js --import tsx bench/loadgen.ts RPC_URL RATE SECONDS OUT [SENDERS]
+ */
+import { writeFile } from 'node:fs/promises'
+import { RpcClient } from '../src/client/rpcClient.js'
+import { buildTx, fetchParams, waitForTx } from '../src/client/tx.js'
+import { encodeTx, txId } from '../src/blocks/index.js'
+import { toHex } from '../src/codec/index.js'
+import { accountFromSecretKey, ed25519Generate, encodeAddress, type Account } from '../src/crypto/index.js'
+import { devnetFaucetKey } from '../src/node/devnetKeys.js'
+
+const [url, rateArg, secondsArg, out, sendersArg] = process.argv.slice(2)
+const rate = Number(rateArg)
+const seconds = Number(secondsArg)
+const senderCount = Number(sendersArg ?? 200)
+const BATCH = 100
+
+async function postBatch (body: unknown[]): Promise<any[]> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  return await res.json() as any[]
+}
+
+async function main (): Promise<void> {
+  const rpc = new RpcClient(url)
+  const params = await fetchParams(rpc)
+  const faucet = devnetFaucetKey()
+  const senders: Account[] = Array.from({ length: senderCount }, () => accountFromSecretKey(ed25519Generate().secretKey))
+  const fAcct = await rpc.call('account_get', { address: encodeAddress(faucet.address) })
+  let fNonce = BigInt(fAcct.pendingNonce)
+  let last = ''
+  for (let i = 0; i < senders.length; i += BATCH) {
+    const chunk = senders.slice(i, i + BATCH).map(s => buildTx(faucet, params, 'transfer', { to: s.address, amount: 10_000_000_000n }, fNonce++))
+    const res = await postBatch(chunk.map((tx, j) => ({ jsonrpc: '2.0', id: j, method: 'tx_send', params: { tx: toHex(encodeTx(tx)) } })))
+    for (const r of res) if (r.error != null) throw new Error(`funding failed: ${r.error.message}`)
+    last = toHex(txId(chunk[chunk.length - 1]))
+  }
+  await waitForTx(rpc, last, 60_000)
+
+  const nonces = senders.map(() => 0n)
+  const submitted: Record<string, number> = {}
+  const recipient = senders[0].address
+  const start = Date.now()
+  let sent = 0
+  let rejected = 0
+  let next = 0
+  // a few batches in flight hide the HTTP round trip; each sender appears once per batch
+  const IN_FLIGHT = 4
+  const inflight = new Set<Promise<void>>()
+  const busy = new Set<number>()
+  while (Date.now() - start < seconds * 1000) {
+    const due = rate > 0 ? Math.floor((Date.now() - start) / 1000 * rate) - sent : BATCH
+    if (due <= 0 || inflight.size >= IN_FLIGHT) {
+      if (inflight.size > 0) await Promise.race(inflight)
+      else await new Promise(resolve => setTimeout(resolve, 5))
+      continue
+    }
+    const n = Math.min(due, BATCH)
+    const txs: Array<{ i: number, tx: ReturnType<typeof buildTx> }> = []
+    for (let k = 0; k < senders.length && txs.length < n; k++) {
+      const i = next++ % senders.length
+      if (busy.has(i)) continue
+      busy.add(i)
+      txs.push({ i, tx: buildTx(senders[i], params, 'transfer', { to: recipient, amount: 1n }, nonces[i]) })
+    }
+    if (txs.length === 0) { await Promise.race(inflight); continue }
+    sent += txs.length
+    const t = Date.now()
+    const p = postBatch(txs.map(({ tx }, j) => ({ jsonrpc: '2.0', id: j, method: 'tx_send', params: { tx: toHex(encodeTx(tx)) } }))).then((res) => {
+      for (const r of res) {
+        const { i } = txs[r.id]
+        if (r.error == null) {
+          submitted[r.result.hash] = t
+          nonces[i]++
+        } else {
+          rejected++
+        }
+      }
+      for (const { i } of txs) busy.delete(i)
+    })
+    const tracked: Promise<void> = p.finally(() => { inflight.delete(tracked) })
+    inflight.add(tracked)
+  }
+  await Promise.all(inflight)
+  await writeFile(out, JSON.stringify({ submitted, sent, rejected, start, end: Date.now() }))
+}
+
+main().catch((err) => { process.stderr.write(`loadgen: ${err.stack ?? err}\n`); process.exit(1) })

@@ -1,0 +1,119 @@
+/**
+ * Single-validator throughput and latency (issue "Node foundation"): a node process on loopback,
+ * load from a second process, committed transfers per second, submit→committed latency
+ * p50/p99 at light load and at saturation, and the node's RSS.
+ *
+ *   npm run bench:node        (writes bench/results/node.json)
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { prepareDevnet } from '../src/node/devnet.js'
+import { RpcClient } from '../src/client/rpcClient.js'
+import { percentile, printTable, writeResults, rssOf } from './lib.js'
+
+const BIN = resolve('bin/folio.js')
+const LIGHT_RATE = 100
+const LIGHT_SECONDS = Number(process.env.LIGHT_SECONDS ?? 10)
+const SAT_SECONDS = Number(process.env.SAT_SECONDS ?? 20)
+
+interface Observed { height: number, time: number, txs: string[], headerTime: number }
+
+/** Watches new blocks and notes when each transaction was first seen committed. */
+class BlockWatcher {
+  readonly committedAt = new Map<string, number>()
+  readonly blocks: Observed[] = []
+  private height = 0
+  private running = true
+  maxRss = 0
+
+  constructor (private readonly rpc: RpcClient, private readonly pid: number) {}
+
+  async run (): Promise<void> {
+    this.height = (await this.rpc.call('chain_info')).height
+    while (this.running) {
+      const info = await this.rpc.call('chain_info').catch(() => null)
+      const now = Date.now()
+      if (info != null && info.height > this.height) {
+        for (let h = this.height + 1; h <= info.height; h++) {
+          const b = await this.rpc.call('chain_getBlock', { height: h })
+          const ids = b.txs.map((t: any) => t.id as string)
+          for (const id of ids) this.committedAt.set(id, now)
+          this.blocks.push({ height: h, time: now, txs: ids, headerTime: b.header.time })
+        }
+        this.height = info.height
+      }
+      this.maxRss = Math.max(this.maxRss, rssOf(this.pid))
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
+  }
+
+  stop (): void { this.running = false }
+}
+
+async function runLoad (url: string, rate: number, seconds: number, out: string): Promise<{ submitted: Record<string, number>, start: number, end: number, rejected: number }> {
+  const child = spawn(process.execPath, ['--import', './src/polyfill.js', '--import', 'tsx', 'bench/loadgen.ts', url, String(rate), String(seconds), out, '200'], { stdio: ['ignore', 'inherit', 'inherit'] })
+  const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
+  if (code !== 0) throw new Error(`load generator exited with ${code}`)
+  return JSON.parse(await readFile(out, 'utf8'))
+}
+
+function summarize (load: { submitted: Record<string, number>, start: number, end: number, rejected: number }, watcher: BlockWatcher): Record<string, number> {
+  const lat: number[] = []
+  let committed = 0
+  for (const [hash, t] of Object.entries(load.submitted)) {
+    const c = watcher.committedAt.get(hash)
+    if (c !== undefined) { lat.push(c - t); committed++ }
+  }
+  lat.sort((a, b) => a - b)
+  // throughput over blocks whose commit was observed inside the load window (after 2 s warm-up)
+  const from = load.start + 2000
+  const inWindow = watcher.blocks.filter(b => b.time >= from && b.time <= load.end)
+  const txs = inWindow.reduce((s, b) => s + b.txs.length, 0)
+  const span = inWindow.length > 1 ? (inWindow[inWindow.length - 1].time - inWindow[0].time) / 1000 : NaN
+  return {
+    submitted: Object.keys(load.submitted).length,
+    rejectedAtAdmission: load.rejected,
+    committed,
+    committedPerSec: inWindow.length > 1 ? (txs - inWindow[0].txs.length) / span : NaN,
+    blocks: inWindow.length,
+    latencyP50Ms: percentile(lat, 50),
+    latencyP99Ms: percentile(lat, 99)
+  }
+}
+
+async function main (): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'folio-bench-'))
+  const basePort = 36000
+  const { homes } = await prepareDevnet({ dir, validators: 1, basePort, consensus: { minBlockInterval: 250, proposeBase: 200 } })
+  const node: ChildProcess = spawn(process.execPath, [BIN, 'start', '--home', homes[0], '--log-file', join(homes[0], 'node.log')], { stdio: 'ignore' })
+  const url = `http://127.0.0.1:${basePort + 1}/rpc`
+  const rpc = new RpcClient(url, { timeoutMs: 5000 })
+  try {
+    for (let i = 0; ; i++) {
+      try { if ((await rpc.call('chain_info')).height >= 1) break } catch {}
+      if (i > 200) throw new Error('node did not start')
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    const results: Record<string, Record<string, number>> = {}
+    for (const [name, rate, seconds] of [['light (100 tx/s)', LIGHT_RATE, LIGHT_SECONDS], ['saturation', 0, SAT_SECONDS]] as const) {
+      const watcher = new BlockWatcher(rpc, node.pid as number)
+      const watching = watcher.run()
+      const load = await runLoad(url, rate, seconds, join(dir, `load-${rate}.json`))
+      await new Promise(resolve => setTimeout(resolve, 3000)) // let the tail commit
+      watcher.stop()
+      await watching
+      results[name] = { ...summarize(load, watcher), nodeRssMB: watcher.maxRss / 1024 / 1024 }
+      printTable(`single validator, ${name}`, Object.entries(results[name]))
+    }
+    const path = await writeResults('node', { blockIntervalMs: 250, results })
+    process.stdout.write(`\nwritten ${path}\n`)
+  } finally {
+    node.kill('SIGTERM')
+    await new Promise(resolve => node.once('exit', resolve))
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+main().catch((err) => { process.stderr.write(`${err.stack ?? err}\n`); process.exit(1) })
