@@ -84,6 +84,7 @@ export class SliceStore {
   private readonly dirty = new Set<string>()
   private indexChain: Promise<void> = Promise.resolve()
   private evicted = 0
+  private pending = 0
   private torn = 0
   private readonly now: () => number
 
@@ -205,14 +206,20 @@ export class SliceStore {
     }
     if (getBit(s.bits, index)) return
     const protectedCard = s.own || s.pinned
-    await this.evictIfNeeded(bytes.length, card)
-    if (!protectedCard && this.usedBytes() + bytes.length > this.opts.budgetBytes) {
+    await this.evictIfNeeded(this.pending + bytes.length, card)
+    if (!protectedCard && this.usedBytes() + this.pending + bytes.length > this.opts.budgetBytes) {
       throw new SwarmError('OVER_BUDGET', `no room for slice ${index}: ${this.usedBytes()} of ${this.opts.budgetBytes} bytes used by cards that cannot be evicted`)
     }
-    await this.withFile(s, async fh => {
-      await fh.write(bytes, 0, bytes.length, this.offset(s, index))
-      if (this.opts.fsync === true) await fh.datasync()
-    })
+    // Bytes being written count against the budget, so concurrent puts cannot overshoot it together.
+    this.pending += bytes.length
+    try {
+      await this.withFile(s, async fh => {
+        await fh.write(bytes, 0, bytes.length, this.offset(s, index))
+        if (this.opts.fsync === true) await fh.datasync()
+      })
+    } finally {
+      this.pending -= bytes.length
+    }
     // The card may have been evicted while the bytes were in flight; then the slice is dropped.
     if (this.cards.get(hex(card)) !== s || getBit(s.bits, index)) return
     setBit(s.bits, index)
