@@ -50,7 +50,7 @@ export async function startTestNode (opts: { genesis?: Genesis, modules?: NodeMo
 }
 
 /** Polls until `fn` returns a truthy value or the time runs out. */
-export async function waitFor<T> (fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T = any> (fn: () => Promise<unknown>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await fn().catch(() => undefined)

@@ -74,7 +74,7 @@ describe('state: chain', () => {
       async (blocks) => {
         const chain = await openChain(testGenesis(N, 2_000_000n))
         const supply = await totalBalance(chain, everyone)
-        const nonces = new Array(N).fill(0n)
+        const nonces: bigint[] = new Array(N).fill(0n)
         for (const spec of blocks) {
           const txs = spec.map(t => transfer(accounts[t.from], nonces[t.from]++, accounts[t.to], t.amount))
           // fees can exceed a drained balance; such a block is refused, so stop issuing from then on
