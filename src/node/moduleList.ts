@@ -2,5 +2,6 @@
  * The modules every node runs, in start order (see modules.ts). Add a module here to wire it in.
  */
 import type { NodeModule } from './modules.js'
+import { feedModule } from './feedModule.js'
 
-export const NODE_MODULES: NodeModule[] = []
+export const NODE_MODULES: NodeModule[] = [feedModule]
