@@ -31,6 +31,11 @@ export interface ConsensusBridge {
 
 export interface NodeContext {
   consensus: ConsensusBridge
+  /**
+   * Instances modules share, set by the module that owns them, read by later ones (modules start
+   * in list order): `libp2p` (the network module's libp2p node), `sliceStore`, …
+   */
+  shared: Map<string, unknown>
   config: NodeConfig
   genesis: Genesis
   chain: Chain

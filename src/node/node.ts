@@ -63,6 +63,8 @@ export class FolioNode {
   /** The running consensus engine (replaced when block sync hands back to consensus). */
   engine: ConsensusEngine | null = null
   readonly metrics = new Registry()
+  /** Instances shared between modules (see NodeContext.shared). */
+  readonly shared = new Map<string, unknown>()
   readonly log: Logger
 
   private constructor (readonly config: NodeConfig, readonly genesis: Genesis, log: Logger, private readonly modules: NodeModule[]) {
@@ -157,7 +159,7 @@ export class FolioNode {
 
       const ctx: NodeContext = {
         config, genesis, chain, mempool: this.mempool, rpc: this.rpc, metrics: this.metrics,
-        log, signal: this.signal, paths, validatorKey, consensus: bridge
+        log, signal: this.signal, paths, validatorKey, consensus: bridge, shared: this.shared
       }
       const started = { autoStartConsensus: true }
       for (const mod of this.modules) {
