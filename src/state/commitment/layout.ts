@@ -28,6 +28,11 @@ export function hashNode (left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256Concat(NODE_DOMAIN, left, right)
 }
 
+/** hashNode over two sibling hashes stored side by side: one view instead of two per node. */
+export function hashNodePair (children: Uint8Array): Uint8Array {
+  return sha256Concat(NODE_DOMAIN, children)
+}
+
 /** `pairs` must already be sorted and de-duplicated; the count is bound into the hash. */
 export function hashBucket (pairs: Uint8Array): Uint8Array {
   const count = pairs.length / PAIR_BYTES

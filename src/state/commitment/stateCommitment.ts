@@ -7,11 +7,11 @@
 import { sha256 } from '../../crypto/index.js'
 import type { BatchOp, KVStore } from '../store.js'
 import { mergeBucket } from './bucket.js'
-import type { PairChange } from './bucket.js'
+import { ChangeSet } from './changeSet.js'
 import { StateCommitmentError } from './errors.js'
 import {
   BUCKET_COUNT, EMPTY_BUCKET_HASH, EMPTY_SUBTREE, HASH_BYTES, PAIR_BYTES, TREE_DEPTH,
-  bucketOfKeyHash, compareHashAt, equalBytes, hashBucket, hashNode, isCanonicalBucket
+  bucketOfKeyHash, equalBytes, hashBucket, hashNodePair, isCanonicalBucket
 } from './layout.js'
 import type { StateProof } from './proof.js'
 
@@ -143,8 +143,8 @@ export class StateCommitment {
   }
 
   private async applyChanges (changes: Iterable<[key: Uint8Array, value: Uint8Array | null]>): Promise<{ root: Uint8Array, ops: BatchOp[] }> {
-    const byBucket = groupChanges(changes)
-    const touched = [...byBucket.keys()].sort((a, b) => a - b)
+    const set = ChangeSet.collect(changes)
+    const touched = set.buckets
     // Hold the current contents by reference: a concurrent prove may evict them from the cache
     // while the store is read, and cached arrays are never mutated in place.
     const current = new Map<number, Uint8Array>()
@@ -161,8 +161,9 @@ export class StateCommitment {
     const changedLeaves: number[] = []
     const leaves = this.levels[0]
     this.pinned = new Set()
-    for (const bucket of touched) {
-      const { pairs, delta } = mergeBucket(current.get(bucket) as Uint8Array, byBucket.get(bucket) as PairChange[])
+    for (let t = 0; t < touched.length; t++) {
+      const bucket = touched[t]
+      const { pairs, delta } = mergeBucket(current.get(bucket) as Uint8Array, set, set.starts[t], set.starts[t + 1])
       const count = pairs.length / PAIR_BYTES
       const leaf = count === 0 ? EMPTY_BUCKET_HASH : hashBucket(pairs)
       this.cacheSet(bucket, pairs)
@@ -210,7 +211,7 @@ export class StateCommitment {
         if (parents.length > 0 && parents[parents.length - 1] === parent) continue
         parents.push(parent)
         const off = parent * 2 * HASH_BYTES
-        above.set(hashNode(below.subarray(off, off + HASH_BYTES), below.subarray(off + HASH_BYTES, off + 2 * HASH_BYTES)), parent * HASH_BYTES)
+        above.set(hashNodePair(below.subarray(off, off + 2 * HASH_BYTES)), parent * HASH_BYTES)
       }
       indices = parents
     }
@@ -245,25 +246,4 @@ export class StateCommitment {
     key[this.prefix.length + 1] = bucket & 0xff
     return key
   }
-}
-
-/** Hashes every change and groups them by bucket, each group sorted by keyHash, last write kept. */
-function groupChanges (changes: Iterable<[key: Uint8Array, value: Uint8Array | null]>): Map<number, PairChange[]> {
-  const byBucket = new Map<number, PairChange[]>()
-  for (const [key, value] of changes) {
-    const keyHash = sha256(key)
-    const change = { keyHash, valueHash: value === null ? null : sha256(value) }
-    const bucket = bucketOfKeyHash(keyHash)
-    const group = byBucket.get(bucket)
-    if (group === undefined) byBucket.set(bucket, [change])
-    else group.push(change)
-  }
-  for (const [bucket, group] of byBucket) {
-    if (group.length < 2) continue
-    // Array.prototype.sort is stable, so among equal keys the last written stays last.
-    group.sort((a, b) => compareHashAt(a.keyHash, 0, b.keyHash, 0))
-    const unique = group.filter((c, i) => i === group.length - 1 || compareHashAt(c.keyHash, 0, group[i + 1].keyHash, 0) !== 0)
-    byBucket.set(bucket, unique)
-  }
-  return byBucket
 }
