@@ -17,7 +17,7 @@ import { commitHash, decodeCommit, encodeCommit } from './consensusMessages.js'
 import { BlockError } from './errors.js'
 import { ZERO_HASH, blockHash, headerFromRlp, headerToJSON, headerToRlp } from './header.js'
 import { merkleRoot } from './merkle.js'
-import { txFromRlp, txId, txToJSON, txToRlp, validateTxStateless } from './tx.js'
+import { txFromRlp, txId, txToJSON, txToRlpMemo, validateTxStateless } from './tx.js'
 import type { TxJson, TxRules } from './tx.js'
 import type { Block, Commit } from './types.js'
 
@@ -27,7 +27,7 @@ export const DEFAULT_MAX_BLOCK_BYTES = 16 << 20
 export function blockToRlp (block: Block): RlpItem {
   return [
     headerToRlp(block.header),
-    block.txs.map(txToRlp),
+    block.txs.map(txToRlpMemo),
     block.lastCommit === null ? [] : encodeCommit(block.lastCommit)
   ]
 }

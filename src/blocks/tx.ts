@@ -75,8 +75,35 @@ export function txToRlp (tx: Tx): RlpItem {
 }
 
 /** Canonical bytes of a signed transaction; throws CodecError for a value that cannot be encoded. */
+/**
+ * Derived bytes of a transaction, computed once per object: admission, execution, block building
+ * and the RPC all ask for the same id, signing bytes and encoding, and re-encoding each time was the
+ * largest cost of a transfer's path through the node. Transactions are therefore immutable: build
+ * a new object (as `signTx` does) rather than changing a field of one.
+ */
+interface TxMemo { item?: RlpItem, encoded?: Uint8Array, signing?: Uint8Array, id?: Uint8Array, sender?: Uint8Array }
+const memos = new WeakMap<object, TxMemo>()
+
+function memoOf (tx: object): TxMemo {
+  let m = memos.get(tx)
+  if (m === undefined) {
+    m = {}
+    memos.set(tx, m)
+  }
+  return m
+}
+
 export function encodeTx (tx: Tx): Uint8Array {
-  return rlpEncode(txToRlp(tx))
+  const m = memoOf(tx)
+  m.encoded ??= rlpEncode(txToRlpMemo(tx))
+  return m.encoded
+}
+
+/** The transaction's RLP item, computed once per object. */
+export function txToRlpMemo (tx: Tx): RlpItem {
+  const m = memoOf(tx)
+  m.item ??= txToRlp(tx)
+  return m.item
 }
 
 function readText (item: RlpItem, what: string, max: number): string {
@@ -131,16 +158,28 @@ export function txFromRlp (item: RlpItem): Tx {
 
 /** Strict decoder: only the canonical encoding of a well-formed transaction of a known type. */
 export function decodeTx (bytes: Uint8Array, opts: { maxBytes?: number } = {}): Tx {
-  return txFromRlp(rlpDecode(bytes, opts.maxBytes ?? DEFAULT_MAX_TX_BYTES))
+  const item = rlpDecode(bytes, opts.maxBytes ?? DEFAULT_MAX_TX_BYTES)
+  const tx = txFromRlp(item)
+  // the decoder accepts only canonical bytes, so these are the transaction's own encoding
+  const m = memoOf(tx)
+  m.item = item
+  m.encoded = bytes
+  return tx
 }
 
 export function txSigningBytes (tx: UnsignedTx | Tx): Uint8Array {
-  const c = coreItems(tx)
-  return rlpEncode([utf8(TX_DOMAIN), c.chainId, c.type, c.from, c.nonce, c.fee, c.body])
+  const m = memoOf(tx)
+  if (m.signing === undefined) {
+    const c = coreItems(tx)
+    m.signing = rlpEncode([utf8(TX_DOMAIN), c.chainId, c.type, c.from, c.nonce, c.fee, c.body])
+  }
+  return m.signing
 }
 
 export function txId (tx: UnsignedTx | Tx): Uint8Array {
-  return sha256(txSigningBytes(tx))
+  const m = memoOf(tx)
+  m.id ??= sha256(txSigningBytes(tx))
+  return m.id
 }
 
 /** `secretKey` is the 32-byte Ed25519 seed whose public key is `unsigned.from`. */
@@ -163,7 +202,9 @@ export function verifyTxSignature (tx: Tx): boolean {
 
 /** The 20-byte account address of the sender. */
 export function txSender (tx: Pick<Tx, 'from'>): Uint8Array {
-  return addressFromPublicKey(tx.from)
+  const m = memoOf(tx)
+  m.sender ??= addressFromPublicKey(tx.from)
+  return m.sender
 }
 
 export interface TxJson {
@@ -256,19 +297,22 @@ export function validateTxStateless (tx: Tx, rules: TxRules): void {
   if (typeof tx.type !== 'string' || !isKnownTxType(tx.type)) {
     throw new BlockError('UNKNOWN_TX_TYPE', `unknown transaction type "${String(tx.type).slice(0, MAX_TX_TYPE_LENGTH + 8)}"`)
   }
-  try {
-    bodyItem(tx)
-  } catch (err) {
-    throw asBlockError(err, 'INVALID_BODY')
+  if (memos.get(tx)?.item === undefined) {
+    try {
+      bodyItem(tx)
+    } catch (err) {
+      throw asBlockError(err, 'INVALID_BODY')
+    }
   }
   let item: RlpItem
+  let size: number
   try {
-    item = txToRlp(tx)
+    item = txToRlpMemo(tx)
+    size = encodeTx(tx).length
   } catch (err) {
     throw asBlockError(err, 'INVALID_TX')
   }
   // Rule: size limits — the chain's for every transaction, and the type's own for its body.
-  const size = rlpEncode(item).length
   if (size > rules.maxTxBytes) {
     throw new BlockError('TOO_LARGE', `transaction of ${size} bytes exceeds the limit of ${rules.maxTxBytes}`)
   }
