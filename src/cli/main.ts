@@ -7,6 +7,7 @@ import { errorMessage } from '../errors.js'
 import { nodeCommands } from './commands/node.js'
 import { walletCommands } from './commands/wallet.js'
 import { chainCommands } from './commands/chain.js'
+import { feedCommands } from './commands/feed.js'
 import type { GlobalArgs } from './context.js'
 
 export async function main (argv: string[]): Promise<void> {
@@ -20,6 +21,7 @@ export async function main (argv: string[]): Promise<void> {
   y = nodeCommands(y)
   y = walletCommands(y)
   y = chainCommands(y)
+  y = feedCommands(y)
   try {
     await y
       .demandCommand(1, 'give a command; see folio --help')

@@ -108,3 +108,30 @@ registerTxType('social.unfollow', SocialAccountBody)
 registerTxType('social.mute', SocialAccountBody)
 registerTxType('social.unmute', SocialAccountBody)
 registerTxType('profile.set', ProfileSetBody)
+
+/** A publish body with every optional part empty: a plain text post unless `over` says more. */
+export function publishBody (over: Partial<CardPublishBodyValue> = {}): CardPublishBodyValue {
+  return {
+    kind: 'text',
+    title: '',
+    body: '',
+    tags: [],
+    mime: '',
+    size: 0,
+    sliceSize: 0,
+    contentRoot: null,
+    sliceCount: 0,
+    preview: new Uint8Array(0),
+    previewRoot: null,
+    price: 0n,
+    supply: 0,
+    royaltyBps: 0,
+    seedShareBps: 0,
+    parent: null,
+    keySalt: null,
+    escrow: null,
+    keyCommitment: null,
+    contentKey: null,
+    ...over
+  }
+}
