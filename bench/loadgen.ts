@@ -38,6 +38,8 @@ async function main (): Promise<void> {
     const res = await postBatch(chunk.map((tx, j) => ({ jsonrpc: '2.0', id: j, method: 'tx_send', params: { tx: toHex(encodeTx(tx)) } })))
     for (const r of res) if (r.error != null) throw new Error(`funding failed: ${r.error.message}`)
     last = toHex(txId(chunk[chunk.length - 1]))
+    // one sender may hold 256 pending transactions: let each round commit
+    if ((i / BATCH) % 2 === 1) await waitForTx(rpc, last, 60_000)
   }
   await waitForTx(rpc, last, 60_000)
 

@@ -53,7 +53,7 @@ class BlockWatcher {
 }
 
 async function runLoad (url: string, rate: number, seconds: number, out: string): Promise<{ submitted: Record<string, number>, start: number, end: number, rejected: number }> {
-  const child = spawn(process.execPath, ['--import', './src/polyfill.js', '--import', 'tsx', 'bench/loadgen.ts', url, String(rate), String(seconds), out, '200'], { stdio: ['ignore', 'inherit', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', './src/polyfill.js', '--import', 'tsx', 'bench/loadgen.ts', url, String(rate), String(seconds), out, '1000'], { stdio: ['ignore', 'inherit', 'inherit'] })
   const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
   if (code !== 0) throw new Error(`load generator exited with ${code}`)
   return JSON.parse(await readFile(out, 'utf8'))
@@ -87,7 +87,8 @@ async function main (): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'folio-bench-'))
   const basePort = 36000
   const { homes } = await prepareDevnet({ dir, validators: 1, basePort, consensus: { minBlockInterval: 250, proposeBase: 200 } })
-  const node: ChildProcess = spawn(process.execPath, [BIN, 'start', '--home', homes[0], '--log-file', join(homes[0], 'node.log')], { stdio: 'ignore' })
+  const profArgs = process.env.NODE_CPU_PROF != null ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NODE_CPU_PROF}`] : []
+  const node: ChildProcess = spawn(process.execPath, [...profArgs, BIN, 'start', '--home', homes[0], '--log-file', join(homes[0], 'node.log')], { stdio: 'ignore' })
   const url = `http://127.0.0.1:${basePort + 1}/rpc`
   const rpc = new RpcClient(url, { timeoutMs: 5000 })
   try {
