@@ -17,27 +17,23 @@ export const PAIR_BYTES = 64
 export const TREE_DEPTH = 16
 export const BUCKET_COUNT = 1 << TREE_DEPTH
 
-const NODE_DOMAIN = Uint8Array.of(0x01)
-const BUCKET_DOMAIN = Uint8Array.of(0x02)
+/** Domain bytes: the first byte hashed for an inner node and for a bucket. */
+export const NODE_DOMAIN = 0x01
+export const BUCKET_DOMAIN = 0x02
 
 export function bucketOfKeyHash (keyHash: Uint8Array): number {
   return (keyHash[0] << 8) | keyHash[1]
 }
 
 export function hashNode (left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256Concat(NODE_DOMAIN, left, right)
-}
-
-/** hashNode over two sibling hashes stored side by side: one view instead of two per node. */
-export function hashNodePair (children: Uint8Array): Uint8Array {
-  return sha256Concat(NODE_DOMAIN, children)
+  return sha256Concat(Uint8Array.of(NODE_DOMAIN), left, right)
 }
 
 /** `pairs` must already be sorted and de-duplicated; the count is bound into the hash. */
 export function hashBucket (pairs: Uint8Array): Uint8Array {
   const count = pairs.length / PAIR_BYTES
-  const header = Uint8Array.of(count >>> 24, (count >>> 16) & 0xff, (count >>> 8) & 0xff, count & 0xff)
-  return sha256Concat(BUCKET_DOMAIN, header, pairs)
+  const header = Uint8Array.of(BUCKET_DOMAIN, count >>> 24, (count >>> 16) & 0xff, (count >>> 8) & 0xff, count & 0xff)
+  return sha256Concat(header, pairs)
 }
 
 /** EMPTY_SUBTREE[i] is the hash of an all-empty subtree of height i (0 = an empty bucket). */

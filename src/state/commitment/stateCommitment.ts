@@ -8,10 +8,10 @@ import { sha256 } from '../../crypto/index.js'
 import type { BatchOp, KVStore } from '../store.js'
 import { mergeBucket } from './bucket.js'
 import { ChangeSet } from './changeSet.js'
+import { TreeLevels } from './treeLevels.js'
 import { StateCommitmentError } from './errors.js'
 import {
-  BUCKET_COUNT, EMPTY_BUCKET_HASH, EMPTY_SUBTREE, HASH_BYTES, PAIR_BYTES, TREE_DEPTH,
-  bucketOfKeyHash, equalBytes, hashBucket, hashNodePair, isCanonicalBucket
+  BUCKET_COUNT, EMPTY_BUCKET_HASH, PAIR_BYTES, bucketOfKeyHash, equalBytes, hashBucket, isCanonicalBucket
 } from './layout.js'
 import type { StateProof } from './proof.js'
 
@@ -42,8 +42,7 @@ const EMPTY_PAIRS = new Uint8Array(0)
  * wrong root.
  */
 export class StateCommitment {
-  /** levels[0] holds the 65,536 bucket hashes, levels[TREE_DEPTH] the root; 32 bytes per node. */
-  private readonly levels: Uint8Array[] = []
+  private readonly tree = new TreeLevels()
   private readonly counts = new Uint32Array(BUCKET_COUNT)
   /** Insertion-ordered, so the first entries are the least recently used. */
   private readonly cache = new Map<number, Uint8Array>()
@@ -58,15 +57,7 @@ export class StateCommitment {
     private readonly store: KVStore,
     private readonly prefix: Uint8Array,
     private readonly cacheLimit: number
-  ) {
-    for (let level = 0; level <= TREE_DEPTH; level++) {
-      const width = BUCKET_COUNT >>> level
-      const bytes = new Uint8Array(width * HASH_BYTES)
-      bytes.set(EMPTY_SUBTREE[level])
-      for (let filled = HASH_BYTES; filled < bytes.length; filled *= 2) bytes.copyWithin(filled, 0, filled)
-      this.levels.push(bytes)
-    }
-  }
+  ) {}
 
   /** Loads every persisted bucket under `prefix`, checks it, and builds the tree levels. */
   static async open (store: KVStore, prefix: Uint8Array, options: StateCommitmentOptions = {}): Promise<StateCommitment> {
@@ -79,7 +70,7 @@ export class StateCommitment {
   }
 
   root (): Uint8Array {
-    return this.levels[TREE_DEPTH].slice()
+    return this.tree.root()
   }
 
   size (): number {
@@ -110,12 +101,7 @@ export class StateCommitment {
       this.cacheSet(bucket, pairs)
       this.evict()
     }
-    const siblings: Uint8Array[] = []
-    for (let level = 0; level < TREE_DEPTH; level++) {
-      const off = ((bucket >>> level) ^ 1) * HASH_BYTES
-      siblings.push(this.levels[level].slice(off, off + HASH_BYTES))
-    }
-    return { bucket, pairs: pairs.slice(), siblings }
+    return { bucket, pairs: pairs.slice(), siblings: this.tree.siblings(bucket) }
   }
 
   private async load (): Promise<void> {
@@ -135,11 +121,11 @@ export class StateCommitment {
       this.counts[bucket] = pairs.length / PAIR_BYTES
       this.keyCount += this.counts[bucket]
       this.nonEmpty++
-      this.levels[0].set(hashBucket(pairs), bucket * HASH_BYTES)
+      this.tree.setLeaf(bucket, hashBucket(pairs))
       if (this.cachedBytes + pairs.length <= this.cacheLimit) this.cacheSet(bucket, pairs)
       loaded.push(bucket)
     }
-    this.recompute(loaded)
+    this.tree.recompute(loaded)
   }
 
   private async applyChanges (changes: Iterable<[key: Uint8Array, value: Uint8Array | null]>): Promise<{ root: Uint8Array, ops: BatchOp[] }> {
@@ -159,7 +145,6 @@ export class StateCommitment {
     // From here on nothing awaits or throws: the in-memory structure moves to the new state whole.
     const ops: BatchOp[] = []
     const changedLeaves: number[] = []
-    const leaves = this.levels[0]
     this.pinned = new Set()
     for (let t = 0; t < touched.length; t++) {
       const bucket = touched[t]
@@ -168,16 +153,16 @@ export class StateCommitment {
       const leaf = count === 0 ? EMPTY_BUCKET_HASH : hashBucket(pairs)
       this.cacheSet(bucket, pairs)
       this.pinned.add(bucket)
-      if (equalBytes(leaf, leaves.subarray(bucket * HASH_BYTES, (bucket + 1) * HASH_BYTES))) continue
+      if (equalBytes(leaf, this.tree.leaf(bucket))) continue
       if (this.counts[bucket] === 0) this.nonEmpty++
       else if (count === 0) this.nonEmpty--
       this.counts[bucket] = count
       this.keyCount += delta
-      leaves.set(leaf, bucket * HASH_BYTES)
+      this.tree.setLeaf(bucket, leaf)
       changedLeaves.push(bucket)
       ops.push(count === 0 ? { type: 'del', key: this.recordKey(bucket) } : { type: 'put', key: this.recordKey(bucket), value: pairs })
     }
-    this.recompute(changedLeaves)
+    this.tree.recompute(changedLeaves)
     this.evict()
     return { root: this.root(), ops }
   }
@@ -192,29 +177,10 @@ export class StateCommitment {
   }
 
   private checkRecord (bucket: number, record: Uint8Array | undefined): Uint8Array {
-    const leaf = this.levels[0].subarray(bucket * HASH_BYTES, (bucket + 1) * HASH_BYTES)
-    if (record === undefined || !isCanonicalBucket(bucket, record) || !equalBytes(hashBucket(record), leaf)) {
+    if (record === undefined || !isCanonicalBucket(bucket, record) || !equalBytes(hashBucket(record), this.tree.leaf(bucket))) {
       throw new StateCommitmentError('CORRUPT_STORE', `bucket record ${bucket} does not match the committed tree; reopen from the store`, { bucket })
     }
     return Uint8Array.from(record)
-  }
-
-  /** Rehashes the ancestors of `leaves` (sorted, unique), one level at a time. */
-  private recompute (leaves: number[]): void {
-    let indices = leaves
-    for (let level = 0; level < TREE_DEPTH; level++) {
-      const below = this.levels[level]
-      const above = this.levels[level + 1]
-      const parents: number[] = []
-      for (const index of indices) {
-        const parent = index >>> 1
-        if (parents.length > 0 && parents[parents.length - 1] === parent) continue
-        parents.push(parent)
-        const off = parent * 2 * HASH_BYTES
-        above.set(hashNodePair(below.subarray(off, off + 2 * HASH_BYTES)), parent * HASH_BYTES)
-      }
-      indices = parents
-    }
   }
 
   private cacheSet (bucket: number, pairs: Uint8Array): void {
