@@ -28,21 +28,27 @@ export interface ConsensusAppDeps {
 }
 
 export class NodeConsensusApp implements ConsensusApp {
-  private cachedSet: { height: number, set: ValidatorSet } | undefined
+  private readonly cachedSets = new Map<number, ValidatorSet>()
 
   constructor (private readonly deps: ConsensusAppDeps) {}
 
+  /**
+   * The set deciding `height`, with CometBFT proposer priorities. Committed state carries each
+   * height's membership, power and priority base (docs/staking.md), so this is O(validators) for
+   * any height and a restarted node derives exactly the priorities of one that never stopped.
+   */
   validatorSet (height: number): ValidatorSet {
-    const c = this.cachedSet
-    if (c !== undefined && c.height === height) return c.set
-    let set: ValidatorSet
-    if (c !== undefined && c.height === height - 1) {
-      set = c.set.incrementProposerPriority(1)
-    } else {
-      set = ValidatorSet.genesis(this.deps.chain.validators(height))
-      if (height > 1) set = set.incrementProposerPriority(height - 1)
-    }
-    this.cachedSet = { height, set }
+    const hit = this.cachedSets.get(height)
+    if (hit !== undefined) return hit
+    const infos = this.deps.chain.validators(height)
+    const set = new ValidatorSet(infos.map(v => ({
+      address: v.address, publicKey: v.publicKey, power: v.power, proposerPriority: v.proposerPriority
+    }))).incrementProposerPriority(1)
+    // a height past head + 2 has no record yet (its set is a guess): never cache a guess
+    if (height > this.deps.chain.head().height + 2) return set
+    // heights h - 1 and h alternate while validating a block; a few entries cover them
+    if (this.cachedSets.size >= 4) this.cachedSets.delete(this.cachedSets.keys().next().value as number)
+    this.cachedSets.set(height, set)
     return set
   }
 

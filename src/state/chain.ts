@@ -18,6 +18,8 @@ import { credit } from './accounts.js'
 import { executeBlockTxs, type ExecutedTx } from './executor.js'
 import type { BlockEnv } from './registry.js'
 import { StateError } from './errors.js'
+import { readHeightKey } from './keys.js'
+import { decodeSetRecord, evidenceMaxAge, stakingKeys, type SetMemberValue } from './staking/index.js'
 
 export interface ValidatorInfo {
   name: string
@@ -26,6 +28,11 @@ export interface ValidatorInfo {
   power: bigint
   operator: Uint8Array
   escrowKey?: Uint8Array
+  /**
+   * Proposer priority before this height's increment (docs/staking.md): the consensus layer's set
+   * for the height is `new ValidatorSet(infos).incrementProposerPriority(1)`.
+   */
+  proposerPriority: bigint
 }
 
 export interface CommittedBlock {
@@ -62,6 +69,9 @@ export class Chain {
   private readonly listeners: Array<(b: CommittedBlock) => void> = []
   private readonly indexers: Indexer[] = []
   private commitQueue: Promise<unknown> = Promise.resolve()
+  /** Validator-set records (s/stk.set/<h>) by height: every kept record, mirrored from state. */
+  private readonly validatorSets = new Map<number, ValidatorInfo[]>()
+  private lastSetHeight = 0
 
   private constructor (
     readonly kv: KVStore,
@@ -97,7 +107,9 @@ export class Chain {
         throw new StateError('CORRUPT_STATE', `state root ${toHex(state.root())} does not match head ${head.height} root ${toHex(head.stateRoot)}`)
       }
     }
-    return new Chain(kv, genesis, state, blocks, head, opts.log)
+    const chain = new Chain(kv, genesis, state, blocks, head, opts.log)
+    await chain.loadValidatorSets()
+    return chain
   }
 
   get chainId (): string {
@@ -112,21 +124,70 @@ export class Chain {
     return this.current
   }
 
-  /** The validator set that signs blocks at `height`. */
-  validators (_height: number): ValidatorInfo[] {
+  /**
+   * The validator set that signs blocks at `height`, in address order, from the record that block
+   * `height - 2` wrote (genesis for heights 1 and 2). Heights past the last record (not decided
+   * yet) get the last record: the best knowledge of a set that block `height - 2` may still change.
+   * Heights older than the kept window (the evidence window) are refused with NOT_FOUND.
+   */
+  validators (height: number): ValidatorInfo[] {
+    const hit = this.validatorSets.get(height)
+    if (hit !== undefined) return hit
+    if (this.lastSetHeight === 0 || (height <= 2 && !this.validatorSets.has(1))) return this.genesisValidators()
+    if (height > this.lastSetHeight) return this.validatorSets.get(this.lastSetHeight) as ValidatorInfo[]
+    throw new StateError('NOT_FOUND', `the validator set of height ${height} is no longer kept (kept: the last ${evidenceMaxAge(this.params)} heights)`)
+  }
+
+  /** The account that receives the fees of blocks proposed by a consensus address: its operator. */
+  feeRecipient (height: number, proposer: Uint8Array): Uint8Array {
+    return this.validators(height).find(v => bytesEqual(v.address, proposer))?.operator ?? proposer
+  }
+
+  /** Genesis validators with zero priorities: for state written before validator-set records existed. */
+  private genesisValidators (): ValidatorInfo[] {
     return this.genesis.validators.map(v => ({
       name: v.name,
       address: addressFromPublicKey(v.publicKey),
       publicKey: v.publicKey,
       power: v.power,
       operator: v.operator,
-      escrowKey: v.escrowKey
-    }))
+      escrowKey: v.escrowKey,
+      proposerPriority: 0n
+    })).sort((a, b) => Buffer.compare(a.address, b.address))
   }
 
-  /** The account that receives the fees of blocks proposed by a consensus address. */
-  feeRecipient (height: number, proposer: Uint8Array): Uint8Array {
-    return this.validators(height).find(v => bytesEqual(v.address, proposer))?.operator ?? proposer
+  /** Mirrors the kept set records at open, then follows each committed block's changes to them. */
+  private async loadValidatorSets (): Promise<void> {
+    const top = this.current.height + 2
+    const heights: number[] = []
+    for (let h = Math.max(1, top - evidenceMaxAge(this.params) - 3); h <= top; h++) heights.push(h)
+    await this.state.prefetch(heights.map(h => stakingKeys.set(h)))
+    for (const h of heights) {
+      const b = await this.state.get(stakingKeys.set(h))
+      if (b !== undefined) this.noteValidatorSet(h, decodeSetRecord(b))
+    }
+    this.onBlock(committed => {
+      const prefixLength = stakingKeys.setPrefix.length
+      for (const c of committed.changes) {
+        if (c.key.length !== prefixLength + 8 || !bytesEqual(c.key.subarray(0, prefixLength), stakingKeys.setPrefix)) continue
+        const h = readHeightKey(c.key, prefixLength)
+        if (c.value === null) this.validatorSets.delete(h)
+        else this.noteValidatorSet(h, decodeSetRecord(c.value))
+      }
+    })
+  }
+
+  private noteValidatorSet (height: number, members: SetMemberValue[]): void {
+    this.validatorSets.set(height, members.map(m => ({
+      name: m.moniker,
+      address: m.address,
+      publicKey: m.publicKey,
+      power: m.power,
+      operator: m.operator,
+      escrowKey: m.escrowKey,
+      proposerPriority: m.priority
+    })))
+    if (height > this.lastSetHeight) this.lastSetHeight = height
   }
 
   onBlock (fn: (b: CommittedBlock) => void): () => void {
