@@ -1,0 +1,153 @@
+/**
+ * One slice-protocol stream as a channel of `WireMessage`s: length-prefixed frames (unsigned
+ * varint, as libp2p's protocols use), decoded strictly by `decodeMessage`, written with
+ * back-pressure. libp2p 3 streams are event targets: `send()` returning false means the muxer's
+ * buffer is full, so every later write waits for `onDrain()` — writes are serialised through one
+ * promise chain so that frames never interleave and a fast producer (a seeder reading slices from
+ * page cache) cannot fill memory faster than the peer reads.
+ *
+ * Inbound, a handler may return a promise (storing a slice on disk); while more than
+ * `maxPendingHandlers` are unsettled the stream is paused, which yamux turns into a closed
+ * receive window for the sender — the receiver's disk slows the sender, not the receiver's heap.
+ */
+import type { Stream } from '@libp2p/interface'
+import { LengthPrefixedDecoder } from '@libp2p/utils'
+import { SwarmError } from './errors.js'
+import { FRAME_OVERHEAD, decodeMessage, encodeMessage, type WireMessage } from './wire.js'
+import { AEAD_TAG_BYTES, MAX_SLICE_SIZE } from './layout.js'
+
+export interface ChannelHandlers {
+  /** The largest sealed slice this channel accepts (frames above it + overhead are refused unparsed). */
+  maxSliceBytes?: number
+  onMessage: (msg: WireMessage) => void | Promise<void>
+  /** A frame or a handler failed: the channel is aborted with this error (decide on scoring here). */
+  onError: (err: unknown) => void
+  /** The stream closed, for whatever reason; called once. */
+  onClose: () => void
+}
+
+export interface ChannelOptions extends ChannelHandlers {
+  /** Unsettled inbound handlers before the stream is paused. */
+  maxPendingHandlers?: number
+}
+
+function varint (n: number): Uint8Array {
+  const out: number[] = []
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  out.push(n)
+  return Uint8Array.from(out)
+}
+
+export class WireChannel {
+  private readonly decoder: LengthPrefixedDecoder
+  private readonly maxSlice: number
+  private writes: Promise<void> = Promise.resolve()
+  private pending = 0
+  private paused = false
+  private closed = false
+  private failed = false
+  /** Bytes written, for rate statistics. */
+  bytesSent = 0
+  bytesReceived = 0
+
+  constructor (readonly stream: Stream, private readonly opts: ChannelOptions) {
+    this.maxSlice = Math.min(opts.maxSliceBytes ?? MAX_SLICE_SIZE + AEAD_TAG_BYTES, MAX_SLICE_SIZE + AEAD_TAG_BYTES)
+    const maxFrame = this.maxSlice + FRAME_OVERHEAD
+    // The decoder refuses a length prefix above the largest frame before buffering its body.
+    this.decoder = new LengthPrefixedDecoder({ maxDataLength: maxFrame, maxBufferSize: maxFrame + 16 })
+    const inFlight = opts.maxPendingHandlers ?? 16
+    // Room for what a peer may have in flight when we pause, so pausing never resets the stream.
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, (inFlight + 8) * (maxFrame + 16))
+    // Two copies of uint8arraylist live in node_modules; their types differ, their shape does not.
+    stream.addEventListener('message', (evt) => { this.receive(evt.data as Parameters<LengthPrefixedDecoder['decode']>[0]) })
+    stream.addEventListener('close', () => { this.finish() })
+  }
+
+  get isOpen (): boolean {
+    return !this.closed && this.stream.status === 'open'
+  }
+
+  /** Queues a message; resolves when it has been handed to the muxer (after any drain wait). */
+  async send (msg: WireMessage): Promise<void> {
+    const frame = encodeMessage(msg)
+    const run = this.writes.then(async () => {
+      if (!this.isOpen) throw new SwarmError('STORE_IO', 'the slice channel is closed')
+      if (this.stream.writableNeedsDrain) await this.stream.onDrain()
+      this.bytesSent += frame.length
+      // One buffer per frame: a copy of ≤ 4 MiB costs microseconds next to hashing it.
+      const prefix = varint(frame.length)
+      const buf = new Uint8Array(prefix.length + frame.length)
+      buf.set(prefix, 0)
+      buf.set(frame, prefix.length)
+      this.stream.send(buf)
+    })
+    this.writes = run.catch(() => {})
+    await run
+  }
+
+  /** Sends without waiting; a failure closes the channel (the peer is gone). */
+  post (msg: WireMessage): void {
+    this.send(msg).catch(() => { this.abort(new SwarmError('STORE_IO', 'write to peer failed')) })
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    try {
+      await this.writes
+      await this.stream.close({ signal: AbortSignal.timeout(2_000) })
+    } catch {
+      this.stream.abort(new Error('close timed out'))
+    }
+    this.finish()
+  }
+
+  abort (err: Error): void {
+    if (!this.closed) this.stream.abort(err)
+    this.finish()
+  }
+
+  private receive (data: Parameters<LengthPrefixedDecoder['decode']>[0]): void {
+    if (this.failed) return
+    this.bytesReceived += data.byteLength
+    try {
+      for (const frame of this.decoder.decode(data)) {
+        const msg = decodeMessage(frame.subarray(), { maxSliceBytes: this.maxSlice })
+        const r = this.opts.onMessage(msg)
+        if (r instanceof Promise) this.track(r)
+      }
+    } catch (err) {
+      this.fail(err instanceof SwarmError ? err : new SwarmError('MESSAGE_TOO_LARGE', `bad frame: ${err instanceof Error ? err.message : String(err)}`))
+    }
+  }
+
+  private track (p: Promise<void>): void {
+    this.pending++
+    if (!this.paused && this.pending >= (this.opts.maxPendingHandlers ?? 16)) {
+      this.paused = true
+      this.stream.pause()
+    }
+    p.then(() => {
+      this.pending--
+      if (this.paused && this.pending < (this.opts.maxPendingHandlers ?? 16) / 2) {
+        this.paused = false
+        if (this.isOpen) this.stream.resume()
+      }
+    }, (err) => { this.pending--; this.fail(err) })
+  }
+
+  private fail (err: unknown): void {
+    if (this.failed) return
+    this.failed = true
+    this.opts.onError(err)
+    this.abort(err instanceof Error ? err : new Error(String(err)))
+  }
+
+  private finish (): void {
+    if (this.closed) return
+    this.closed = true
+    this.opts.onClose()
+  }
+}
