@@ -33,9 +33,19 @@ export function referenceRoot (state: Map<string, string>): Uint8Array {
   }
   const empty = [h(Uint8Array.of(2), Buffer.alloc(4))]
   for (let i = 1; i <= 16; i++) empty.push(h(Uint8Array.of(1), empty[i - 1], empty[i - 1]))
+  const occupied = [...buckets.keys()].sort((a, b) => a - b)
+  const anyIn = (first: number, last: number): boolean => {
+    let lo = 0
+    let hi = occupied.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (occupied[mid] < first) lo = mid + 1
+      else hi = mid
+    }
+    return lo < occupied.length && occupied[lo] < last
+  }
   const node = (height: number, first: number): Buffer => {
-    const last = first + (1 << height)
-    if (![...buckets.keys()].some(b => b >= first && b < last)) return empty[height]
+    if (!anyIn(first, first + (1 << height))) return empty[height]
     if (height === 0) {
       const list = (buckets.get(first) ?? []).sort((x, y) => Buffer.compare(x[0], y[0]))
       const count = Buffer.alloc(4)
