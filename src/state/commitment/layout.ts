@@ -44,7 +44,8 @@ export const EMPTY_SUBTREE: readonly Uint8Array[] = (() => {
 })()
 
 export const EMPTY_BUCKET_HASH: Uint8Array = EMPTY_SUBTREE[0]
-export const EMPTY_STATE_ROOT: Uint8Array = EMPTY_SUBTREE[TREE_DEPTH]
+/** A copy, so that a caller writing into the exported array cannot change the tree's constants. */
+export const EMPTY_STATE_ROOT: Uint8Array = EMPTY_SUBTREE[TREE_DEPTH].slice()
 
 /** Lexicographic order of two 32-byte hashes stored at offsets of larger arrays. */
 export function compareHashAt (a: Uint8Array, aOff: number, b: Uint8Array, bOff: number): number {

@@ -42,6 +42,8 @@ async function expectCode (promise: Promise<unknown>, code: string): Promise<voi
 describe('state commitment: roots', () => {
   it('has the reference root for the empty state', async () => {
     expect(hex(EMPTY_STATE_ROOT)).to.equal(hex(referenceRoot(new Map())))
+    // Consensus constant (docs/state-commitment.md): a change here is a change of protocol.
+    expect(hex(EMPTY_STATE_ROOT)).to.equal('931334b00c22a664f8082bc93d3ddb8d798a34a6f47d84b55802b5712c90c5d7')
     const sc = await StateCommitment.open(new MemoryStore(), PREFIX)
     expect(hex(sc.root())).to.equal(hex(EMPTY_STATE_ROOT))
     expect(sc.size()).to.equal(0)
