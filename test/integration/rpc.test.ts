@@ -91,6 +91,20 @@ describe('integration: JSON-RPC against a running node', function () {
     expect((err.data as any).reason).to.equal('ALREADY_COMMITTED')
   })
 
+  it('serves the commit of a height and the validator set that signed it', async () => {
+    const { verifyCommit, ValidatorSet } = await import('../../src/consensus/index.js')
+    const { commitFromJSON } = await import('../helpers/commitJson.js')
+    const c = await t.rpc.call('chain_getCommit', { height: 1 })
+    expect(c.height).to.equal(1)
+    const vals = await t.rpc.call('chain_getValidators', { height: 1 })
+    expect(vals.validators).to.have.length(1)
+    expect(vals.validators[0].power).to.equal('100')
+    const set = new ValidatorSet(vals.validators.map((v: any) => ({ address: fromHex(v.address), publicKey: fromHex(v.publicKey), power: BigInt(v.power) })))
+    expect(() => verifyCommit('folio-devnet-1', set, commitFromJSON(c))).to.not.throw()
+    const err = await rpcError(t.rpc.call('chain_getCommit', { height: 9_999_999 }))
+    expect(err.rpcCode).to.equal(-32004)
+  })
+
   it('answers malformed requests with JSON-RPC errors', async () => {
     expect((await post(t.url, '{nope')).json.error.code).to.equal(-32700)
     expect((await post(t.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'no_such' }))).json.error.code).to.equal(-32601)

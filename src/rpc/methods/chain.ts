@@ -6,7 +6,7 @@ import type { Chain } from '../../state/index.js'
 import { accountKey, decodeAccount, paramsToJSON } from '../../state/index.js'
 import type { Mempool } from '../../mempool/index.js'
 import { MempoolError } from '../../mempool/index.js'
-import { blockToJSON, txToJSON } from '../../blocks/index.js'
+import { blockToJSON, txToJSON, commitToJSON } from '../../blocks/index.js'
 import { toHex } from '../../codec/index.js'
 import { encodeAddress } from '../../crypto/index.js'
 import { stateProofToJSON } from '../../state/commitment/index.js'
@@ -59,6 +59,35 @@ export function chainMethods (deps: ChainMethodsDeps): MethodTable {
       const height = await chain.blocks.heightOf(hash)
       if (height === undefined) throw notFound(`no block with hash ${toHex(hash)}`)
       return await blockAt(height)
+    },
+
+    chain_getCommit: async (raw) => {
+      const p = objectParams(raw, ['height'])
+      const height = intParam(p, 'height', { min: 1 })
+      // the canonical commit of h travels in block h + 1; before that, the one this node decided with
+      const next = await chain.blocks.block(height + 1)
+      const commit = next?.lastCommit ?? await chain.blocks.commit(height)
+      if (commit == null) throw notFound(`no commit for height ${height}; the head is ${chain.head().height}`)
+      return { ...commitToJSON(commit), canonical: next?.lastCommit != null }
+    },
+
+    chain_getValidators: (raw) => {
+      const p = objectParams(raw, ['height'])
+      const head = chain.head().height
+      const height = has(p, 'height') ? intParam(p, 'height', { min: 1, max: head + 2 }) : head + 1
+      const validators = chain.validators(height)
+      return {
+        height,
+        totalPower: validators.reduce((s, v) => s + v.power, 0n).toString(),
+        validators: validators.map(v => ({
+          name: v.name,
+          address: toHex(v.address),
+          publicKey: toHex(v.publicKey),
+          power: v.power.toString(),
+          operator: encodeAddress(v.operator),
+          escrowKey: v.escrowKey != null ? toHex(v.escrowKey) : null
+        }))
+      }
     },
 
     tx_send: async (raw) => {
