@@ -2,6 +2,7 @@
  * The modules every node runs, in start order (see modules.ts). Add a module here to wire it in.
  */
 import type { NodeModule } from './modules.js'
+import { networkModule } from './networkModule.js'
 import { feedModule } from './feedModule.js'
 
-export const NODE_MODULES: NodeModule[] = [feedModule]
+export const NODE_MODULES: NodeModule[] = [networkModule(), feedModule]

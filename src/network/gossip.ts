@@ -1,0 +1,148 @@
+/**
+ * Gossip for transactions, proposals, votes and evidence. Each topic has a validator that decodes
+ * and checks the message (gossipValidation.ts) and, when it is accepted, hands it on — to the
+ * consensus bridge or, for transactions, into the mempool as the validation itself. The verdict
+ * (accept / ignore / reject) is what gossipsub forwards on and scores the sender by.
+ */
+import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import { encodeVote, encodeProposal } from '../blocks/index.js'
+import type { Proposal, Vote } from '../blocks/types.js'
+import { encodeEvidence, type DuplicateVoteEvidence, type ConsensusSink } from '../consensus/index.js'
+import { errorMessage } from '../errors.js'
+import { GossipValidationError } from './errors.js'
+import {
+  validateVoteMessage, validateProposalMessage, validateEvidenceMessage, admitTxMessage, encodeProposalMessage,
+  type GossipChainView
+} from './gossipValidation.js'
+import type { Topics } from './topics.js'
+import type { SyncLog } from './blockSync.js'
+
+export interface GossipTargets {
+  receiveProposal: (proposal: Proposal, blockBytes: Uint8Array) => void
+  receiveVote: (vote: Vote) => void
+  addTx: (bytes: Uint8Array) => Promise<unknown>
+  evidence: (ev: DuplicateVoteEvidence) => void
+  /** A valid message for a height we have not reached: we may be behind. */
+  aheadHint: (height: number) => void
+  /** An accepted consensus message, kept for peers that missed it (recentMessages.ts). */
+  record: (height: number, kind: 'vote' | 'proposal', data: Uint8Array) => void
+}
+
+export type Verdict = 'accept' | 'ignore' | 'reject'
+
+
+export interface GossipCounters {
+  accepted: number
+  ignored: number
+  rejected: number
+}
+
+export class ConsensusGossip {
+  readonly counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
+
+  constructor (
+    private readonly pubsub: GossipSub,
+    private readonly topics: Topics,
+    private readonly view: GossipChainView,
+    private readonly targets: GossipTargets,
+    private readonly log: SyncLog
+  ) {}
+
+  private readonly handlers = new Map<string, (data: Uint8Array) => Promise<void>>()
+
+  start (): void {
+    const { topics, view, targets } = this
+    this.handlers.set(topics.vote, async (data) => {
+      const vote = validateVoteMessage(view, data)
+      this.noteHeight(vote.height)
+      targets.record(vote.height, 'vote', data)
+      targets.receiveVote(vote)
+    })
+    this.handlers.set(topics.proposal, async (data) => {
+      const m = validateProposalMessage(view, data)
+      this.noteHeight(m.proposal.height)
+      targets.record(m.proposal.height, 'proposal', data)
+      targets.receiveProposal(m.proposal, m.blockBytes)
+    })
+    this.handlers.set(topics.evidence, async (data) => {
+      targets.evidence(validateEvidenceMessage(view, data))
+    })
+    this.handlers.set(topics.tx, async (data) => {
+      await admitTxMessage(targets.addTx, data)
+    })
+    for (const t of topics.all) {
+      this.pubsub.topicValidators.set(t, async (peer: PeerId, msg: Message) => {
+        const verdict = await this.ingest(t, msg.data, peer.toString())
+        return verdict === 'accept' ? TopicValidatorResult.Accept : verdict === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+      })
+      this.pubsub.subscribe(t)
+    }
+  }
+
+  /** Validates and hands on one message of `topic` — from gossip, or pulled from a peer. */
+  async ingest (topic: string, data: Uint8Array, peer: string): Promise<Verdict> {
+    const handle = this.handlers.get(topic)
+    if (handle === undefined) return 'ignore'
+    try {
+      await handle(data)
+      this.counters.accepted++
+      return 'accept'
+    } catch (err) {
+      if (err instanceof GossipValidationError) {
+        if (err.code === 'FUTURE' && typeof err.meta.height === 'number') this.targets.aheadHint(err.meta.height)
+        if (err.action === 'reject') {
+          this.counters.rejected++
+          this.log.debug({ topic, peer, code: err.code, err: err.message }, 'rejected gossip message')
+          return 'reject'
+        }
+        this.counters.ignored++
+        return 'ignore'
+      }
+      // a fault of ours, not the sender's: never punish a peer for it
+      this.counters.ignored++
+      this.log.warn({ topic, err: errorMessage(err) }, 'gossip validation failed unexpectedly')
+      return 'ignore'
+    }
+  }
+
+  stop (): void {
+    for (const t of this.topics.all) {
+      this.pubsub.topicValidators.delete(t)
+      try {
+        this.pubsub.unsubscribe(t)
+      } catch {}
+    }
+  }
+
+  /** Outbound consensus messages, to register with the consensus bridge. */
+  sink (): ConsensusSink {
+    return {
+      broadcastProposal: (p, bytes) => {
+        const data = encodeProposalMessage(encodeProposal(p), bytes)
+        this.targets.record(p.height, 'proposal', data)
+        this.publish(this.topics.proposal, data)
+      },
+      broadcastVote: (v) => {
+        const data = encodeVote(v)
+        this.targets.record(v.height, 'vote', data)
+        this.publish(this.topics.vote, data)
+      },
+      evidence: (ev) => { this.publish(this.topics.evidence, encodeEvidence(ev)) }
+    }
+  }
+
+  publishTx (bytes: Uint8Array): void {
+    this.publish(this.topics.tx, bytes)
+  }
+
+  private publish (topic: string, data: Uint8Array): void {
+    this.pubsub.publish(topic, data).catch((err) => {
+      this.log.debug({ topic, err: errorMessage(err) }, 'publish failed')
+    })
+  }
+
+  private noteHeight (height: number): void {
+    if (height > this.view.headHeight() + 1) this.targets.aheadHint(height)
+  }
+}
