@@ -7,6 +7,7 @@ import { errorMessage } from '../errors.js'
 import { nodeCommands } from './commands/node.js'
 import { walletCommands } from './commands/wallet.js'
 import { chainCommands } from './commands/chain.js'
+import { swarmCommands } from './commands/swarm.js'
 import { feedCommands } from './commands/feed.js'
 import type { GlobalArgs } from './context.js'
 
@@ -21,6 +22,7 @@ export async function main (argv: string[]): Promise<void> {
   y = nodeCommands(y)
   y = walletCommands(y)
   y = chainCommands(y)
+  y = swarmCommands(y)
   y = feedCommands(y)
   try {
     await y

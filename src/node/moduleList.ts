@@ -4,5 +4,6 @@
 import type { NodeModule } from './modules.js'
 import { networkModule } from './networkModule.js'
 import { feedModule } from './feedModule.js'
+import { swarmModule } from './swarmModule.js'
 
-export const NODE_MODULES: NodeModule[] = [networkModule(), feedModule]
+export const NODE_MODULES: NodeModule[] = [networkModule(), swarmModule, feedModule]
