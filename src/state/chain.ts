@@ -133,7 +133,7 @@ export class Chain {
   validators (height: number): ValidatorInfo[] {
     const hit = this.validatorSets.get(height)
     if (hit !== undefined) return hit
-    if (this.lastSetHeight === 0 || (height <= 2 && !this.validatorSets.has(1))) return this.genesisValidators()
+    if (this.lastSetHeight === 0) return this.genesisValidators()
     if (height > this.lastSetHeight) return this.validatorSets.get(this.lastSetHeight) as ValidatorInfo[]
     throw new StateError('NOT_FOUND', `the validator set of height ${height} is no longer kept (kept: the last ${evidenceMaxAge(this.params)} heights)`)
   }
