@@ -76,37 +76,46 @@ export interface FeedMethodsDeps {
   hub?: FeedHub
 }
 
-/** A card with all its counters, as the RPC shows it; the preview only when asked for. */
-export async function cardJSON (chain: Chain, id: Uint8Array, withPreview: boolean): Promise<Record<string, unknown> | undefined> {
-  const [cb, nb] = await Promise.all([chain.state.get(cardKey(id)), chain.state.get(cardCountersKey(id))])
-  const rec = decodeCard(cb)
-  const c = decodeCounters(nb)
-  if (rec === undefined || c === undefined) return undefined
-  const body = CardPublishBody.toJSON(rec.card) as Record<string, unknown>
-  const profile = decodeProfile(await chain.state.get(profileKey(rec.creator)))
-  const { preview, ...rest } = body
-  return {
-    id: toHex(id),
-    ...rest,
-    ...(withPreview ? { preview } : {}),
-    previewBytes: rec.card.preview.length,
-    free: rec.card.price === 0n,
-    creator: encodeAddress(rec.creator),
-    creatorName: profile?.name ?? null,
-    height: rec.height,
-    index: rec.index,
-    time: rec.time,
-    counters: {
-      reactions: { like: c.like, love: c.love, laugh: c.laugh, wow: c.wow, sad: c.sad, angry: c.angry },
-      reactionsTotal: reactionTotal(c),
-      replies: c.replies,
-      reposts: c.reposts,
-      views: c.views,
-      keysSold: c.keysSold,
-      seeders: c.seeders,
-      flags: c.flags
+/**
+ * Cards with all their counters, as the RPC shows them (undefined for an unknown id); the preview
+ * only when asked for. Reads go straight to the store in two batched reads (cards and counters,
+ * then the creators' profiles) and never through the state cache, so an RPC read racing a commit
+ * cannot leave a stale value in the cache the state machine executes against.
+ */
+export async function cardsJSON (chain: Chain, ids: Uint8Array[], withPreview: boolean): Promise<Array<Record<string, unknown> | undefined>> {
+  if (ids.length === 0) return []
+  const values = await chain.kv.getMany(ids.flatMap(id => [cardKey(id), cardCountersKey(id)]))
+  const recs = ids.map((_, i) => ({ rec: decodeCard(values[2 * i]), c: decodeCounters(values[2 * i + 1]) }))
+  const creators = [...new Map(recs.filter(r => r.rec !== undefined).map(r => [toHex(r.rec!.creator), r.rec!.creator])).entries()]
+  const profiles = new Map<string, string | null>()
+  const pv = await chain.kv.getMany(creators.map(([, a]) => profileKey(a)))
+  creators.forEach(([h], i) => profiles.set(h, decodeProfile(pv[i])?.name ?? null))
+  return recs.map(({ rec, c }, i) => {
+    if (rec === undefined || c === undefined) return undefined
+    const { preview, ...rest } = CardPublishBody.toJSON(rec.card) as Record<string, unknown>
+    return {
+      id: toHex(ids[i]),
+      ...rest,
+      ...(withPreview ? { preview } : {}),
+      previewBytes: rec.card.preview.length,
+      free: rec.card.price === 0n,
+      creator: encodeAddress(rec.creator),
+      creatorName: profiles.get(toHex(rec.creator)) ?? null,
+      height: rec.height,
+      index: rec.index,
+      time: rec.time,
+      counters: {
+        reactions: { like: c.like, love: c.love, laugh: c.laugh, wow: c.wow, sad: c.sad, angry: c.angry },
+        reactionsTotal: reactionTotal(c),
+        replies: c.replies,
+        reposts: c.reposts,
+        views: c.views,
+        keysSold: c.keysSold,
+        seeders: c.seeders,
+        flags: c.flags
+      }
     }
-  }
+  })
 }
 
 function parseSort (p: Params): FeedSort {
@@ -122,7 +131,7 @@ export function feedMethods (deps: FeedMethodsDeps): MethodTable {
     card_get: async (raw) => {
       const p = objectParams(raw, ['card', 'withPreview'])
       const id = hexParam(p, 'card', 32)
-      const card = await cardJSON(chain, id, has(p, 'withPreview') ? boolParam(p, 'withPreview') : true)
+      const [card] = await cardsJSON(chain, [id], has(p, 'withPreview') ? boolParam(p, 'withPreview') : true)
       if (card === undefined) throw notFound(`card ${toHex(id)} does not exist (at height ${chain.head().height})`)
       return card
     },
@@ -141,7 +150,7 @@ export function feedMethods (deps: FeedMethodsDeps): MethodTable {
       }
       const head = chain.head().height
       const page = await runFeedQuery(index, chain.state, { filter, sort, after, limit })
-      const items = (await Promise.all(page.docs.map(async d => await cardJSON(chain, d.id, withPreview)))).filter(x => x !== undefined)
+      const items = (await cardsJSON(chain, page.docs.map(d => d.id), withPreview)).filter(x => x !== undefined)
       return {
         items,
         cursor: page.next === null ? null : encodeCursor(secret, sort, digest, page.next),
@@ -248,7 +257,7 @@ export class FeedHub {
         if (ctx.followees?.size === 0) continue
         for (const d of await filterDocs(this.index, this.chain.state, created, sub.filter, ctx)) {
           const key = toHex(d.id)
-          if (!cache.has(key)) cache.set(key, await cardJSON(this.chain, d.id, false))
+          if (!cache.has(key)) cache.set(key, (await cardsJSON(this.chain, [d.id], false))[0])
           const card = cache.get(key)
           if (card !== undefined && this.subs.has(sub.id)) sub.push({ jsonrpc: '2.0', method: 'subscription', params: { subscription: sub.id, topic: 'feed', result: card } })
         }

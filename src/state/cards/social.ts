@@ -5,6 +5,7 @@
  */
 import { toHex } from '../../codec/index.js'
 import type { StateStore } from '../stateStore.js'
+import type { KVStore } from '../store.js'
 import { prefixEnd } from '../keys.js'
 import {
   followKey, muteKey, flagKey, profileKey, socialCountersKey, decodeProfile, AccountSocialCounters
@@ -48,8 +49,9 @@ export interface AccountSocial {
  * Profile and social counters of an account, in the JSON shape `account_get` returns them
  * (avatar as 0x-hex). An account with no social records reads as zeros and a null profile.
  */
-export async function accountSocial (chain: { state: StateStore }, address: Uint8Array): Promise<AccountSocial> {
-  const [p, n] = await Promise.all([chain.state.get(profileKey(address)), chain.state.get(socialCountersKey(address))])
+export async function accountSocial (chain: { kv: KVStore }, address: Uint8Array): Promise<AccountSocial> {
+  // straight from the store, not the state cache: see cardsJSON in src/rpc/methods/feed.ts
+  const [p, n] = await chain.kv.getMany([profileKey(address), socialCountersKey(address)])
   const profile = decodeProfile(p)
   const counts = n === undefined ? { followers: 0, following: 0, cards: 0, muted: 0 } : AccountSocialCounters.fromBytes(n)
   return {
