@@ -1,40 +1,162 @@
 /**
- * The slice exchange between real libp2p nodes on 127.0.0.1: a bulk download from one and from
- * three seeders, a keyless seeder serving what it fetched, and a seeder sending forged slices.
+ * The slice exchange between real libp2p nodes on 127.0.0.1: a 64 MiB card fetched byte-identical
+ * from one seeder and from three at once, a keyless seeder serving what it fetched, a seeder that
+ * forges slices (detected, banned, the file still completes), a seeder killed mid-playback, and
+ * raw protocol abuse (malformed frames, out-of-range requests, absurd lengths, unknown cards).
  */
 import { expect } from 'chai'
 import { createHash } from 'node:crypto'
-import { Download } from '../../src/torrent/fetcher.js'
-import { staticSeeders } from '../../src/torrent/sources.js'
-import { decryptSlice } from '../../src/torrent/contentKey.js'
+import { Swarm } from '../../src/torrent/swarm.js'
+import { staticSeeders, type CardInfo } from '../../src/torrent/sources.js'
+import { SLICE_PROTOCOL, WIRE_VERSION, type WireMessage } from '../../src/torrent/wire.js'
+import { WireChannel } from '../../src/torrent/channel.js'
+import type { CardContent } from '../../src/torrent/sliceStore.js'
 import { startPeer, publishInto, randomContent, type Peer } from '../unit/swarm/fixtures.js'
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+const KEY = new Uint8Array(32).fill(7)
 
-async function readAll (peer: Peer, card: Uint8Array, count: number, key: Uint8Array | null): Promise<Uint8Array> {
+function swarmFor (peer: Peer, card: Uint8Array, content: CardContent, seeders: Peer[]): Swarm {
+  const info: CardInfo = { id: card, content, kind: 'video', mime: 'video/mp4', price: 0n, creator: 'x', keySalt: null, contentKey: KEY }
+  return new Swarm({
+    exchange: peer.exchange,
+    cards: { get: async (id) => Buffer.compare(id, card) === 0 ? info : undefined },
+    seeders: { find: async () => seeders.filter(s => s.host.status === 'started').map(s => s.address()) },
+    keys: { key: async () => KEY },
+    download: { refreshMs: 200 }
+  })
+}
+
+async function readAll (swarm: Swarm, card: Uint8Array): Promise<Uint8Array> {
+  const info = await swarm.card(card)
   const parts: Uint8Array[] = []
-  for (let i = 0; i < count; i++) {
-    const sealed = await peer.store.get(card, i)
-    if (sealed == null) throw new Error(`slice ${i} missing`)
-    parts.push(key == null ? sealed : decryptSlice(key, i, sealed))
-  }
+  for await (const p of swarm.read(info, 0, info.content.size - 1)) parts.push(p)
   return Buffer.concat(parts)
 }
 
 describe('slice exchange over libp2p (loopback)', function () {
   this.timeout(60_000)
   const peers: Peer[] = []
+  const peer = async (): Promise<Peer> => { const p = await startPeer(); peers.push(p); return p }
   afterEach(async () => { await Promise.all(peers.splice(0).map(async p => { await p.stop() })) })
 
-  it('downloads a card byte-identical from one seeder', async () => {
-    const [seeder, leecher] = await Promise.all([startPeer(), startPeer()])
-    peers.push(seeder, leecher)
-    const key = new Uint8Array(32).fill(7)
-    const data = randomContent(8 * 1024 * 1024 + 12345)
-    const { card, content } = await publishInto(seeder.store, data, key)
-    const dl = new Download(leecher.exchange, card, content, { mode: 'bulk', seeders: staticSeeders([seeder.address()]) })
-    await dl.start()
-    await dl.done
-    expect(sha(await readAll(leecher, card, content.sliceCount, key))).to.equal(sha(data))
+  describe('a 64 MiB card', () => {
+    const data = randomContent(64 * 1024 * 1024)
+
+    it('is fetched byte-identical from one seeder, then from three at once', async () => {
+      const origin = await peer()
+      const { card, content } = await publishInto(origin.store, data, KEY)
+      const first = await peer()
+      const a = swarmFor(first, card, content, [origin])
+      await a.fetch(card)
+      expect(sha(await readAll(a, card))).to.equal(sha(data))
+      // The first downloader never had the key in its store: it serves ciphertext it verified.
+      const second = await peer()
+      const b = swarmFor(second, card, content, [origin, first])
+      await b.fetch(card)
+      const third = await peer()
+      const c = swarmFor(third, card, content, [origin, first, second])
+      const dl = await c.download(await c.card(card), 'bulk')
+      await dl.done
+      expect(sha(await readAll(c, card))).to.equal(sha(data))
+      const served = [origin, first, second].map(p => p.exchange.stats().servedSlices)
+      expect(served.every(n => n > 0), `slices served per seeder: ${served.join(', ')}`).to.equal(true)
+    })
+  })
+
+  it('drops and bans a seeder that forges slices; the file completes from the others', async () => {
+    const data = randomContent(16 * 1024 * 1024)
+    const honest = await peer()
+    const { card, content } = await publishInto(honest.store, data, KEY)
+    const liar = await peer()
+    // Same key, same data: the same sealed slices and root — then one flipped byte on the way out.
+    await publishInto(liar.store, data, KEY, 262_144, card)
+    const get = liar.store.get.bind(liar.store)
+    liar.store.get = async (c, i) => { const b = await get(c, i); if (b != null) b[100] ^= 1; return b }
+    const viewer = await peer()
+    const swarm = swarmFor(viewer, card, content, [liar, honest])
+    await swarm.fetch(card)
+    expect(sha(await readAll(swarm, card))).to.equal(sha(data))
+    expect(viewer.exchange.isBanned(liar.host.peerId.toString())).to.equal(true)
+    expect(viewer.exchange.isBanned(honest.host.peerId.toString())).to.equal(false)
+    expect(viewer.exchange.stats().peerFaults).to.be.greaterThan(0)
+  })
+
+  it('answers protocol abuse with a clear reject or a dropped stream, and keeps serving others', async () => {
+    const seeder = await peer()
+    const { card, content } = await publishInto(seeder.store, randomContent(1024 * 1024), KEY)
+    async function open (attacker: Peer): Promise<{ ch: WireChannel, got: WireMessage[], closed: Promise<void> }> {
+      const stream = await attacker.host.dialProtocol(seeder.host.getMultiaddrs(), SLICE_PROTOCOL)
+      const got: WireMessage[] = []
+      let done!: () => void
+      const closed = new Promise<void>(resolve => { done = resolve })
+      const ch = new WireChannel(stream, { onMessage: (m) => { got.push(m) }, onError: () => {}, onClose: () => { done() } })
+      return { ch, got, closed }
+    }
+    const until = async (cond: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 10_000
+      while (!cond()) {
+        if (Date.now() > deadline) throw new Error('timed out')
+        await new Promise(resolve => setImmediate(resolve))
+      }
+    }
+
+    // unknown card: a polite reject
+    const unknown = new Uint8Array(32).fill(0xee)
+    const polite = await peer()
+    const a = await open(polite)
+    await a.ch.send({ type: 'handshake', version: WIRE_VERSION, cards: [unknown], maxInFlight: 0 })
+    await until(() => a.got.some(m => m.type === 'reject'))
+    expect(a.got.find(m => m.type === 'reject')).to.deep.include({ reason: 'unknown-card' })
+    // a request for a card the handshake did not name: rejected, not served
+    await a.ch.send({ type: 'request', card, index: 0 })
+    await until(() => a.got.filter(m => m.type === 'reject').length === 2)
+    await a.ch.close()
+
+    expect(seeder.exchange.isBanned(polite.host.peerId.toString())).to.equal(false)
+
+    // Each abuse below is a peer fault: the stream is dropped and the sender banned.
+    const attackers = [await peer(), await peer(), await peer()]
+    // malformed frame bytes
+    const b = await open(attackers[0]!)
+    b.ch.stream.send(Uint8Array.of(5, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1))
+    await b.closed
+    // an absurd length prefix (1 GiB): refused before any body is buffered
+    const c = await open(attackers[1]!)
+    c.ch.stream.send(Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x04))
+    await c.closed
+    // a request past the card's last slice
+    const d = await open(attackers[2]!)
+    await d.ch.send({ type: 'handshake', version: WIRE_VERSION, cards: [card], maxInFlight: 0 })
+    await until(() => d.got.some(m => m.type === 'bitfield'))
+    await d.ch.send({ type: 'request', card, index: content.sliceCount + 5 })
+    await d.closed
+    for (const x of attackers) expect(seeder.exchange.isBanned(x.host.peerId.toString())).to.equal(true)
+
+    // the seeder still serves an honest peer
+    const honest = await peer()
+    const swarm = swarmFor(honest, card, content, [seeder])
+    await swarm.fetch(card)
+    expect(swarm.isComplete(card, content.sliceCount)).to.equal(true)
+  })
+
+  it('keeps playing when one of three seeders is killed mid-stream', async () => {
+    const data = randomContent(24 * 1024 * 1024)
+    const origin = await peer()
+    const { card, content } = await publishInto(origin.store, data, KEY)
+    const s2 = await peer()
+    const s3 = await peer()
+    for (const s of [s2, s3]) await swarmFor(s, card, content, [origin]).fetch(card)
+    const viewer = await peer()
+    const swarm = swarmFor(viewer, card, content, [origin, s2, s3])
+    const info = await swarm.card(card)
+    const parts: Uint8Array[] = []
+    let bytes = 0
+    for await (const p of swarm.read(info, 0, content.size - 1)) {
+      parts.push(p)
+      bytes += p.length
+      if (bytes >= content.size / 3 && s2.host.status === 'started') await s2.stop()
+    }
+    expect(sha(Buffer.concat(parts))).to.equal(sha(data))
   })
 })
