@@ -33,7 +33,9 @@ export function devnetGenesis (validators: number, genesisTime = Date.UTC(2026, 
     params: { ...DEFAULT_PARAMS },
     accounts: [
       { address: faucet.address, balance: FAUCET_BALANCE },
-      ...Array.from({ length: validators }, (_, i) => ({ address: devnetOperatorKey(i).address, balance: OPERATOR_BALANCE }))
+      ...Array.from({ length: validators }, (_, i) => ({ address: devnetOperatorKey(i).address, balance: OPERATOR_BALANCE })),
+      // the consensus-key accounts pay the fees of the evidence their nodes submit
+      ...Array.from({ length: validators }, (_, i) => ({ address: devnetValidatorKey(i).address, balance: 1_000n * 1_000_000n }))
     ],
     validators: Array.from({ length: validators }, (_, i) => {
       const key = devnetValidatorKey(i)

@@ -5,5 +5,6 @@ import type { NodeModule } from './modules.js'
 import { networkModule } from './networkModule.js'
 import { feedModule } from './feedModule.js'
 import { swarmModule } from './swarmModule.js'
+import { evidenceModule } from './evidenceModule.js'
 
-export const NODE_MODULES: NodeModule[] = [networkModule(), swarmModule, feedModule]
+export const NODE_MODULES: NodeModule[] = [evidenceModule, networkModule(), swarmModule, feedModule]
