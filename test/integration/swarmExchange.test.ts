@@ -72,7 +72,7 @@ describe('slice exchange over libp2p (loopback)', function () {
     // Same key, same data: the same sealed slices and root — then one flipped byte on the way out.
     await publishInto(liar.store, data, KEY, 262_144, card)
     const get = liar.store.get.bind(liar.store)
-    liar.store.get = async (c, i) => { const b = await get(c, i); if (b != null) b[100] ^= 1; return b }
+    liar.store.get = async (c: Uint8Array, i: number): Promise<Uint8Array | undefined> => { const b = await get(c, i); if (b != null) b[100] ^= 1; return b }
     const viewer = await peer()
     const swarm = swarmFor(viewer, card, content, [liar, honest])
     await swarm.fetch(card)

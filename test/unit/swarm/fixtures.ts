@@ -57,7 +57,7 @@ async function * chunks (data: Uint8Array, size = 1 << 20): AsyncIterable<Uint8A
 }
 
 /** Publishes `data` into `store` under a random card id, encrypted with `key` (null: clear). */
-export async function publishInto (store: SliceStore, data: Uint8Array, key: Uint8Array | null, sliceSize = 262_144, card = new Uint8Array(randomBytes(32))): Promise<{ card: Uint8Array, content: CardContent }> {
+export async function publishInto (store: SliceStore, data: Uint8Array, key: Uint8Array | null, sliceSize = 262_144, card: Uint8Array = new Uint8Array(randomBytes(32))): Promise<{ card: Uint8Array, content: CardContent }> {
   const slices: Uint8Array[] = []
   const layout = await commitContent(chunks(data), key, sliceSize, (s) => { slices.push(s.ciphertext) })
   const content: CardContent = { size: layout.size, sliceSize: layout.sliceSize, sliceCount: layout.sliceCount, contentRoot: layout.contentRoot, encrypted: key != null }
