@@ -23,3 +23,4 @@ export type { Account } from './mnemonic.js'
 export {
   generateMnemonic, validateMnemonic, mnemonicToSeed, accountFromMnemonic, accountFromSecretKey, contentMasterFromMnemonic
 } from './mnemonic.js'
+export { escrowThreshold, splitSecret, combineShares, SHAMIR_MAX_SHARES } from './shamir.js'
