@@ -19,7 +19,16 @@ import type { Genesis } from '../../../src/state/index.js'
 export async function buildChain (home: string, genesis: Genesis, validator: Account, count: number): Promise<void> {
   const store = await LevelStore.open(homePaths(home).data)
   try {
-    const chain = await Chain.open(store, genesis)
+    await extendChain(await Chain.open(store, genesis), validator, count)
+  } finally {
+    await store.close()
+  }
+}
+
+/** Commits empty blocks onto `chain` up to height `count`. */
+export async function extendChain (chain: Chain, validator: Account, count: number): Promise<void> {
+  const genesis = chain.genesis
+  {
     const mempool = new Mempool({
       chainId: chain.chainId,
       params: chain.params,
@@ -27,7 +36,7 @@ export async function buildChain (home: string, genesis: Genesis, validator: Acc
       isCommitted: async () => false
     })
     const app = new NodeConsensusApp({ chain, mempool, address: validator.address, log: createLogger({ level: 'silent', pretty: false }), now: () => genesis.genesisTime + chain.head().height * 1000 })
-    let lastCommit: Commit | null = null
+    let lastCommit: Commit | null = chain.head().height > 0 ? (await chain.blocks.commit(chain.head().height)) ?? null : null
     for (let h = chain.head().height + 1; h <= count; h++) {
       const { hash, bytes } = await app.proposeBlock(h, 0, lastCommit)
       const unsigned = { type: 'precommit' as const, height: h, round: 0, blockHash: hash, validator: validator.address }
@@ -36,7 +45,5 @@ export async function buildChain (home: string, genesis: Genesis, validator: Acc
       await chain.commit(decodeBlock(bytes), commit)
       lastCommit = commit
     }
-  } finally {
-    await store.close()
   }
 }
