@@ -78,6 +78,11 @@ export class FolioNetwork {
     this.book = new PeerBook({ banPenalty: this.options.banPenalty, banMs: this.options.banMs })
   }
 
+  /** The libp2p node, for other protocols (the slice swarm) that share the host and its peers. */
+  get node (): FolioLibp2p {
+    return this.libp2p
+  }
+
   get peerId (): string {
     return this.libp2p.peerId.toString()
   }

@@ -6,7 +6,8 @@
  * Options beyond `config.p2p.listen` / `bootstrap` come from `config.p2p.network` (a partial
  * NetworkOptions, e.g. shorter intervals in tests) and from the factory's argument.
  *
- * For chain_info: `peers()` and `syncing()` of the returned handle (see `networkHandle`).
+ * For chain_info: `peers()` and `syncing()` of the returned handle (see `networkHandle`). The
+ * libp2p node is shared with later modules as `ctx.shared.get('libp2p')`.
  */
 import { Gauge, Counter } from 'prom-client'
 import { FolioNetwork, loadOrCreatePeerKey, type NetworkOptions, type PeerInfo } from '../network/index.js'
@@ -46,6 +47,8 @@ export function networkModule (overrides: Partial<NetworkOptions> = {}): NodeMod
       })
       consensus.addSink(network.sink())
       await network.start()
+      // later modules (the slice swarm) run their protocols on this host
+      ctx.shared.set('libp2p', network.node)
       network.onEvidence((ev) => {
         log.warn({ height: ev.voteA.height, validator: toHex(ev.voteA.validator) }, 'double-sign evidence received')
       })
