@@ -9,6 +9,7 @@ import { walletCommands } from './commands/wallet.js'
 import { chainCommands } from './commands/chain.js'
 import { swarmCommands } from './commands/swarm.js'
 import { feedCommands } from './commands/feed.js'
+import { keyCommands } from './commands/keys.js'
 import type { GlobalArgs } from './context.js'
 
 export async function main (argv: string[]): Promise<void> {
@@ -24,6 +25,7 @@ export async function main (argv: string[]): Promise<void> {
   y = chainCommands(y)
   y = swarmCommands(y)
   y = feedCommands(y)
+  y = keyCommands(y)
   try {
     await y
       .demandCommand(1, 'give a command; see folio --help')

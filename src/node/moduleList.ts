@@ -6,5 +6,6 @@ import { networkModule } from './networkModule.js'
 import { feedModule } from './feedModule.js'
 import { swarmModule } from './swarmModule.js'
 import { evidenceModule } from './evidenceModule.js'
+import { escrowModule } from './escrowModule.js'
 
-export const NODE_MODULES: NodeModule[] = [evidenceModule, networkModule(), swarmModule, feedModule]
+export const NODE_MODULES: NodeModule[] = [evidenceModule, networkModule(), swarmModule, escrowModule, feedModule]
