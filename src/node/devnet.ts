@@ -17,6 +17,7 @@ import { writeWallet } from './keys.js'
 import { writeJson, readFileIfExists } from './files.js'
 import { RpcClient } from '../client/rpcClient.js'
 import { FolioError } from '../errors.js'
+import { writeDevnetPeerKey, devnetBootstrapAddr } from '../network/devnetPeers.js'
 
 export class DevnetError extends FolioError<'RUNNING' | 'NOT_RUNNING' | 'START_FAILED'> {}
 
@@ -80,7 +81,10 @@ export async function prepareDevnet (opts: DevnetOptions): Promise<{ homes: stri
     const config = defaultConfig(home)
     config.name = `node${i}`
     config.rpc = { host: '127.0.0.1', port: basePort + 1 + 10 * i }
-    config.p2p = { listen: [`/ip4/127.0.0.1/tcp/${basePort + 10 * i}`], bootstrap: [] }
+    await writeDevnetPeerKey(home, i)
+    const bootstrap: string[] = []
+    for (let j = 0; j < opts.validators; j++) if (j !== i) bootstrap.push(await devnetBootstrapAddr(j, basePort + 10 * j))
+    config.p2p = { listen: [`/ip4/127.0.0.1/tcp/${basePort + 10 * i}`], bootstrap }
     config.consensus = { ...(opts.consensus ?? {}) }
     await writeJson(paths.config, configToJSON(config))
     await writeJson(paths.genesis, gJson)

@@ -22,6 +22,7 @@ import { dryRunTx } from './dryRun.js'
 import type { NodeContext, NodeModule, ConsensusBridge } from './modules.js'
 import type { ConsensusSink } from '../consensus/index.js'
 import { NODE_MODULES } from './moduleList.js'
+import { networkHandle } from './networkModule.js'
 
 export const VERSION = '0.1.0'
 
@@ -108,7 +109,13 @@ export class FolioNode {
       const address = validatorKey != null ? addressFromPublicKey(validatorKey.publicKey) : null
 
       this.rpc = new RpcServer({
-        methods: chainMethods({ chain, mempool: this.mempool, version: VERSION }),
+        methods: chainMethods({
+          chain,
+          mempool: this.mempool,
+          version: VERSION,
+          peers: () => networkHandle(config.home)?.peers().length ?? 0,
+          syncing: () => networkHandle(config.home)?.syncing() ?? false
+        }),
         log: log.child({ module: 'rpc' }),
         metrics: this.metrics,
         options: config.rpc

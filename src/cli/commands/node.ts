@@ -49,7 +49,7 @@ export function nodeCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
     })
     .command('devnet [action]', 'start a local devnet of N validators (or: devnet stop, devnet status)', (a) => a
       .positional('action', { choices: ['start', 'stop', 'status'] as const, default: 'start' as const })
-      .option('validators', { type: 'number', default: 1, describe: 'number of validator processes' })
+      .option('validators', { type: 'number', default: 4, describe: 'number of validator processes' })
       .option('dir', { type: 'string', default: '.devnet', describe: 'devnet folder (devnet.json, node homes, faucet wallet)' })
       .option('reset', { type: 'boolean', default: false, describe: 'wipe chain data before starting' })
       .option('detach', { type: 'boolean', default: false, describe: 'leave the nodes running and return' }),
