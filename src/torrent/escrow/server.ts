@@ -12,7 +12,10 @@
 import { addressFromPublicKey, ed25519PublicToX25519, ed25519SecretToX25519, sealTo, type Account } from '../../crypto/index.js'
 import { toHex } from '../../codec/index.js'
 import { cardEscrow, holdsTokenOf, sameBytes, type StateReader } from '../../state/nft/records.js'
-import { ESCROW_RELEASE_INFO, concat, openEscrowEntry } from './format.js'
+import { ESCROW_RELEASE_INFO, concat, openEscrowEntry, type SharePayload } from './format.js'
+
+/** Opened shares kept in memory (one per hot card). */
+const MAX_OPENED = 10_000
 import { verifyShareRequest, type RefusalReason, type ShareAnswer, type ShareRequest } from './request.js'
 
 /** The committed chain as the server sees it. */
@@ -76,6 +79,13 @@ export class EscrowServer {
   private readonly opts: EscrowServerOptions
   private readonly accounts: Buckets
   private readonly peers: Buckets
+  /**
+   * Opened shares by card entry: opening costs an X25519 agreement per request otherwise. The
+   * escrow secret that opens them is in this process's memory anyway, so keeping opened shares
+   * adds no exposure beyond it; the map is bounded and keyed by the sealed bytes, so a re-escrow
+   * never serves a stale share.
+   */
+  private readonly opened = new Map<string, SharePayload>()
   private served = 0
   private refused = 0
 
@@ -123,9 +133,14 @@ export class EscrowServer {
     if (!await holdsTokenOf(this.chain.state, holder, req.card, req.token)) {
       return this.refuse('not the holder', `account does not hold token ${toHex(req.token)} of card ${toHex(req.card)} at height ${head}`)
     }
-    let payload
+    const cacheKey = toHex(entry.sealed)
+    let payload = this.opened.get(cacheKey)
     try {
-      payload = openEscrowEntry(this.escrowSecret, entry.sealed)
+      if (payload === undefined) {
+        payload = openEscrowEntry(this.escrowSecret, entry.sealed)
+        if (this.opened.size >= MAX_OPENED) this.opened.delete(this.opened.keys().next().value!)
+        this.opened.set(cacheKey, payload)
+      }
     } catch {
       // The publisher sealed garbage or to another key: say so rather than fail the transport.
       return this.refuse('unknown card', `this validator's escrowed share of card ${toHex(req.card)} does not open; the creator should re-escrow it (card.reescrow)`)
