@@ -4,7 +4,7 @@
  * sends transfers in JSON-RPC batches at `rate` tx/s (0 = as fast as the node admits) for
  * `seconds`, and writes {hash: submitTimeMs} to `out`.
  *
- *   node --import ./src/polyfill.js --import tsx bench/loadgen.ts RPC_URL RATE SECONDS OUT [SENDERS]
+ *   node --import ./src/polyfill.js --import tsx bench/loadgen.ts RPC_URL[,RPC_URL…] RATE SECONDS OUT [SENDERS]
  */
 import { writeFile } from 'node:fs/promises'
 import { RpcClient } from '../src/client/rpcClient.js'
@@ -14,14 +14,18 @@ import { toHex } from '../src/codec/index.js'
 import { accountFromSecretKey, ed25519Generate, encodeAddress, type Account } from '../src/crypto/index.js'
 import { devnetFaucetKey } from '../src/node/devnetKeys.js'
 
-const [url, rateArg, secondsArg, out, sendersArg] = process.argv.slice(2)
+const [urlArg, rateArg, secondsArg, out, sendersArg] = process.argv.slice(2)
+// several comma-separated URLs: batches go round-robin over the nodes
+const urls = urlArg.split(',')
+const url = urls[0]
+let nextUrl = 0
 const rate = Number(rateArg)
 const seconds = Number(secondsArg)
 const senderCount = Number(sendersArg ?? 200)
 const BATCH = 100
 
-async function postBatch (body: unknown[]): Promise<any[]> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+async function postBatch (body: unknown[], target = url): Promise<any[]> {
+  const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   return await res.json() as any[]
 }
 
@@ -72,7 +76,8 @@ async function main (): Promise<void> {
     if (txs.length === 0) { await Promise.race(inflight); continue }
     sent += txs.length
     const t = Date.now()
-    const p = postBatch(txs.map(({ tx }, j) => ({ jsonrpc: '2.0', id: j, method: 'tx_send', params: { tx: toHex(encodeTx(tx)) } }))).then((res) => {
+    const target = urls[nextUrl++ % urls.length]
+    const p = postBatch(txs.map(({ tx }, j) => ({ jsonrpc: '2.0', id: j, method: 'tx_send', params: { tx: toHex(encodeTx(tx)) } })), target).then((res) => {
       for (const r of res) {
         const { i } = txs[r.id]
         if (r.error == null) {

@@ -1,9 +1,11 @@
 /**
- * Single-validator throughput and latency (issue "Node foundation"): a node process on loopback,
- * load from a second process, committed transfers per second, submit→committed latency
- * p50/p99 at light load and at saturation, and the node's RSS.
+ * Devnet throughput and latency: VALIDATORS node processes on loopback (1 for `bench:node`, 4 for
+ * `bench:devnet`), load from a separate process spread over the nodes' RPC, committed transfers per
+ * second, submit→committed latency p50/p99 at 100 tx/s, at 1,000 tx/s (4 validators) and at
+ * saturation, and each node's peak RSS.
  *
  *   npm run bench:node        (writes bench/results/node.json)
+ *   npm run bench:devnet      (writes bench/results/devnet.json)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, readFile } from 'node:fs/promises'
@@ -14,6 +16,7 @@ import { RpcClient } from '../src/client/rpcClient.js'
 import { percentile, printTable, writeResults, rssOf } from './lib.js'
 
 const BIN = resolve('bin/folio.js')
+const VALIDATORS = Number(process.env.VALIDATORS ?? 1)
 const LIGHT_RATE = 100
 const LIGHT_SECONDS = Number(process.env.LIGHT_SECONDS ?? 10)
 const SAT_SECONDS = Number(process.env.SAT_SECONDS ?? 20)
@@ -28,7 +31,9 @@ class BlockWatcher {
   private running = true
   maxRss = 0
 
-  constructor (private readonly rpc: RpcClient, private readonly pid: number) {}
+  readonly maxRssByPid = new Map<number, number>()
+
+  constructor (private readonly rpc: RpcClient, private readonly pids: number[]) {}
 
   async run (): Promise<void> {
     this.height = (await this.rpc.call('chain_info')).height
@@ -37,14 +42,16 @@ class BlockWatcher {
       const now = Date.now()
       if (info != null && info.height > this.height) {
         for (let h = this.height + 1; h <= info.height; h++) {
-          const b = await this.rpc.call('chain_getBlock', { height: h })
+          const b = await this.rpc.call('chain_getBlock', { height: h }).catch(() => null)
+          if (b == null) break
           const ids = b.txs.map((t: any) => t.id as string)
           for (const id of ids) this.committedAt.set(id, now)
           this.blocks.push({ height: h, time: now, txs: ids, headerTime: b.header.time })
+          this.height = h
         }
-        this.height = info.height
       }
-      this.maxRss = Math.max(this.maxRss, rssOf(this.pid))
+      for (const pid of this.pids) this.maxRssByPid.set(pid, Math.max(this.maxRssByPid.get(pid) ?? 0, rssOf(pid)))
+      this.maxRss = Math.max(...this.maxRssByPid.values())
       await new Promise(resolve => setTimeout(resolve, 10))
     }
   }
@@ -86,34 +93,48 @@ function summarize (load: { submitted: Record<string, number>, start: number, en
 async function main (): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'folio-bench-'))
   const basePort = 36000
-  const { homes } = await prepareDevnet({ dir, validators: 1, basePort, consensus: { minBlockInterval: 250, proposeBase: 200 } })
+  // one validator: a block at most every 250 ms; four: the devnet's own defaults
+  const consensus: Record<string, number> = VALIDATORS === 1 ? { minBlockInterval: 250, proposeBase: 200 } : {}
+  const { homes } = await prepareDevnet({ dir, validators: VALIDATORS, basePort, consensus })
   const profArgs = process.env.NODE_CPU_PROF != null ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NODE_CPU_PROF}`] : []
-  const node: ChildProcess = spawn(process.execPath, [...profArgs, BIN, 'start', '--home', homes[0], '--log-file', join(homes[0], 'node.log')], { stdio: 'ignore' })
-  const url = `http://127.0.0.1:${basePort + 1}/rpc`
-  const rpc = new RpcClient(url, { timeoutMs: 5000 })
+  const nodes: ChildProcess[] = homes.map(home => spawn(process.execPath, [...profArgs, BIN, 'start', '--home', home, '--log-file', join(home, 'node.log')], { stdio: 'ignore' }))
+  const urls = homes.map((_, i) => `http://127.0.0.1:${basePort + 1 + 10 * i}/rpc`)
+  // with several nodes, the watcher reads the last one and the load goes to the others, so that
+  // the measurement does not compete with the load for one node's event loop
+  const watchUrl = urls[urls.length - 1]
+  const loadUrls = urls.length > 1 ? urls.slice(0, -1) : urls
+  const rpc = new RpcClient(watchUrl, { timeoutMs: 10_000 })
   try {
     for (let i = 0; ; i++) {
-      try { if ((await rpc.call('chain_info')).height >= 1) break } catch {}
-      if (i > 200) throw new Error('node did not start')
+      try { if ((await rpc.call('chain_info')).height >= 2) break } catch {}
+      if (i > 600) throw new Error('devnet did not start')
       await new Promise(resolve => setTimeout(resolve, 100))
     }
+    const phases: Array<[string, number, number]> = [['light (100 tx/s)', LIGHT_RATE, LIGHT_SECONDS]]
+    if (VALIDATORS > 1) phases.push(['1,000 tx/s', 1000, LIGHT_SECONDS])
+    phases.push(['saturation', 0, SAT_SECONDS])
     const results: Record<string, Record<string, number>> = {}
-    for (const [name, rate, seconds] of [['light (100 tx/s)', LIGHT_RATE, LIGHT_SECONDS], ['saturation', 0, SAT_SECONDS]] as const) {
-      const watcher = new BlockWatcher(rpc, node.pid as number)
+    for (const [name, rate, seconds] of phases) {
+      const watcher = new BlockWatcher(rpc, nodes.map(n => n.pid as number))
       const watching = watcher.run()
-      const load = await runLoad(url, rate, seconds, join(dir, `load-${rate}.json`))
+      const load = await runLoad(loadUrls.join(','), rate, seconds, join(dir, `load-${rate}.json`))
       await new Promise(resolve => setTimeout(resolve, 3000)) // let the tail commit
       watcher.stop()
       await watching
-      results[name] = { ...summarize(load, watcher), nodeRssMB: watcher.maxRss / 1024 / 1024 }
-      printTable(`single validator, ${name}`, Object.entries(results[name]))
+      results[name] = {
+        ...summarize(load, watcher),
+        maxNodeRssMB: watcher.maxRss / 1024 / 1024,
+        ...Object.fromEntries([...watcher.maxRssByPid.values()].map((v, i) => [`node${i}RssMB`, v / 1024 / 1024]))
+      }
+      printTable(`${VALIDATORS} validator${VALIDATORS > 1 ? 's' : ''}, ${name}`, Object.entries(results[name]))
     }
-    const path = await writeResults('node', { blockIntervalMs: 250, results })
+    const path = await writeResults(VALIDATORS === 1 ? 'node' : 'devnet', { validators: VALIDATORS, consensus, results })
     process.stdout.write(`\nwritten ${path}\n`)
   } finally {
-    node.kill('SIGTERM')
-    await new Promise(resolve => node.once('exit', resolve))
-    await rm(dir, { recursive: true, force: true })
+    for (const node of nodes) node.kill('SIGTERM')
+    await Promise.all(nodes.map(async node => await new Promise(resolve => node.exitCode !== null ? resolve(null) : node.once('exit', resolve))))
+    if (process.env.BENCH_KEEP == null) await rm(dir, { recursive: true, force: true })
+    else process.stdout.write(`kept ${dir}\n`)
   }
 }
 

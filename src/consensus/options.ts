@@ -26,7 +26,9 @@ export interface ConsensusOptions {
 }
 
 export const defaultConsensusOptions: Readonly<ConsensusOptions> = Object.freeze({
-  proposeBase: 1000,
+  // a live proposer never waits for this; it bounds how long validators wait for a proposal, which
+  // includes executing it, so it must cover a full block on a busy machine (CometBFT uses 3 s)
+  proposeBase: 2000,
   proposeDelta: 500,
   prevoteBase: 300,
   prevoteDelta: 250,

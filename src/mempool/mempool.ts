@@ -38,6 +38,14 @@ export interface PendingTx {
 
 type Listener = (p: PendingTx) => void
 
+export interface AddOptions {
+  /**
+   * Run the body against committed state first (default true). The node that first admitted a
+   * transaction did this for its sender; relays of gossip skip it to keep admission cheap.
+   */
+  dryRun?: boolean
+}
+
 export class Mempool {
   private readonly byId = new Map<string, PendingTx>()
   private readonly bySender = new Map<string, PendingTx[]>()
@@ -66,18 +74,37 @@ export class Mempool {
   }
 
   /** Admits encoded bytes (from RPC or gossip). Throws MempoolError with a reason a person can act on. */
-  async addBytes (bytes: Uint8Array): Promise<PendingTx> {
+  async addBytes (bytes: Uint8Array, opts: AddOptions = {}): Promise<PendingTx> {
     let tx: Tx
     try {
       tx = decodeTx(bytes, { maxBytes: this.chain.params.maxTxBytes })
     } catch (err) {
       throw new MempoolError('INVALID', `transaction does not decode: ${errorMessage(err)}`)
     }
-    return await this.add(tx, bytes)
+    return await this.add(tx, bytes, opts)
   }
 
-  async add (tx: Tx, encoded?: Uint8Array): Promise<PendingTx> {
-    const bytes = encoded ?? encodeTx(tx)
+  /**
+   * Decoding, chain, fee, size and signature checks only, for relays that must answer at once;
+   * the decoded transaction is remembered so that its later admission does not redo them.
+   */
+  checkStateless (bytes: Uint8Array): Tx {
+    let tx: Tx
+    try {
+      tx = decodeTx(bytes, { maxBytes: this.chain.params.maxTxBytes })
+    } catch (err) {
+      throw new MempoolError('INVALID', `transaction does not decode: ${errorMessage(err)}`)
+    }
+    this.validateStateless(tx)
+    return tx
+  }
+
+  private readonly statelessOk = new Set<string>()
+
+  private validateStateless (tx: Tx): void {
+    // the id does not cover the signature, so the memo key must
+    const idHex = toHex(txId(tx)) + toHex(tx.signature)
+    if (this.statelessOk.has(idHex)) return
     const { params, chainId } = this.chain
     try {
       validateTxStateless(tx, { chainId, minFee: n => minFee(params, n), maxTxBytes: params.maxTxBytes })
@@ -85,6 +112,13 @@ export class Mempool {
       const code = isFolioError(err) && err.code === 'FEE_TOO_LOW' ? 'FEE_TOO_LOW' : 'INVALID'
       throw new MempoolError(code, errorMessage(err))
     }
+    if (this.statelessOk.size >= 20_000) this.statelessOk.clear()
+    this.statelessOk.add(idHex)
+  }
+
+  async add (tx: Tx, encoded?: Uint8Array, opts: AddOptions = {}): Promise<PendingTx> {
+    const bytes = encoded ?? encodeTx(tx)
+    this.validateStateless(tx)
     const id = txId(tx)
     const idHex = toHex(id)
     if (this.byId.has(idHex)) throw new MempoolError('DUPLICATE', `transaction ${idHex} is already pending`)
@@ -119,7 +153,7 @@ export class Mempool {
       throw new MempoolError('INSUFFICIENT_FUNDS',
         `balance ${account.balance} ufol cannot cover ${cost} ufol on top of ${pendingCost} ufol pending`)
     }
-    if (queue.length === 0 && this.chain.dryRun != null) {
+    if (queue.length === 0 && this.chain.dryRun != null && opts.dryRun !== false) {
       try {
         await this.chain.dryRun(tx)
       } catch (err) {

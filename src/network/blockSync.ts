@@ -62,6 +62,7 @@ export class BlockSync {
   private running = false
   private stopped = false
   private lagSince: number | undefined
+  private lagHead: number | undefined
   private startedAt = 0
   private syncedBlocks = 0
   private readonly controller = new AbortController()
@@ -203,6 +204,12 @@ export class BlockSync {
         return
       }
       if (best === head + 1) {
+        // a busy node commits each height a little after its peers: only a head that has not
+        // moved for the grace period means we are stuck behind, not merely slower
+        if (this.lagHead !== head) {
+          this.lagHead = head
+          this.lagSince = this.now()
+        }
         this.lagSince ??= this.now()
         if (this.now() - this.lagSince < this.init.options.lagGraceMs) {
           this.lagTimer ??= setTimeout(() => { this.lagTimer = undefined; this.evaluate() }, this.init.options.lagGraceMs)
@@ -212,6 +219,7 @@ export class BlockSync {
       this.init.log.info({ head, best }, 'behind the network: pausing consensus for block sync')
       this.modeNow = 'sync'
       this.lagSince = undefined
+      this.lagHead = undefined
       this.init.consensus.pause()
     }
     if (this.running) return

@@ -22,6 +22,8 @@ export interface GossipTargets {
   receiveProposal: (proposal: Proposal, blockBytes: Uint8Array) => void
   receiveVote: (vote: Vote) => void
   addTx: (bytes: Uint8Array) => Promise<unknown>
+  /** Stateless checks of a transaction (decoding, chain, fee, size, signature); throws if invalid. */
+  checkTx?: (bytes: Uint8Array) => void
   evidence: (ev: DuplicateVoteEvidence) => void
   /** A valid message for a height we have not reached: we may be behind. */
   aheadHint: (height: number) => void
@@ -37,6 +39,10 @@ export interface GossipCounters {
   ignored: number
   rejected: number
 }
+
+/** Transactions admitted per turn of the event loop, and the most waiting. */
+const TX_BATCH = 32
+const TX_BACKLOG_LIMIT = 4096
 
 export class ConsensusGossip {
   readonly counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
@@ -69,6 +75,16 @@ export class ConsensusGossip {
       targets.evidence(validateEvidenceMessage(view, data))
     })
     this.handlers.set(topics.tx, async (data) => {
+      if (targets.checkTx !== undefined) {
+        try {
+          targets.checkTx(data)
+        } catch (err) {
+          throw new GossipValidationError('reject', 'INVALID_TX', `transaction: ${errorMessage(err)}`)
+        }
+        // valid on its face: relay it now, admit it to the pool in the background
+        this.queueTx(data)
+        return
+      }
       await admitTxMessage(targets.addTx, data)
     })
     for (const t of topics.all) {
@@ -78,6 +94,46 @@ export class ConsensusGossip {
       })
       this.pubsub.subscribe(t)
     }
+  }
+
+  private readonly txBacklog: Uint8Array[] = []
+  private txDrainScheduled = false
+
+  /**
+   * Gossipsub validates a peer's messages in order, so a validator that waits on mempool
+   * admission holds every later message of that peer — votes included — behind it. Transactions
+   * are therefore only checked statelessly in the validator and admitted here, a batch per turn of
+   * the event loop; past the backlog limit they are dropped (the pool is best effort, and the
+   * transaction's origin node still holds it).
+   */
+  private queueTx (data: Uint8Array): void {
+    if (this.txBacklog.length >= TX_BACKLOG_LIMIT) {
+      this.counters.ignored++
+      return
+    }
+    this.txBacklog.push(data)
+    this.scheduleTxDrain()
+  }
+
+  private scheduleTxDrain (): void {
+    if (this.txDrainScheduled) return
+    this.txDrainScheduled = true
+    setImmediate(() => {
+      this.txDrainScheduled = false
+      void this.drainTxs()
+    })
+  }
+
+  private async drainTxs (): Promise<void> {
+    const batch = this.txBacklog.splice(0, TX_BATCH)
+    for (const data of batch) {
+      try {
+        await this.targets.addTx(data)
+      } catch {
+        // not admitted (nonce, balance, duplicate): the stateless checks already passed
+      }
+    }
+    if (this.txBacklog.length > 0) this.scheduleTxDrain()
   }
 
   /** Validates and hands on one message of `topic` — from gossip, or pulled from a peer. */

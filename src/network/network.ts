@@ -38,6 +38,8 @@ export interface NetworkInit {
   bootstrap: string[]
   chain: Chain
   addTx: (bytes: Uint8Array) => Promise<unknown>
+  /** Stateless checks of a gossiped transaction; throws when invalid (see gossip.ts). */
+  checkTx?: (bytes: Uint8Array) => void
   consensus: ConsensusControl & {
     receiveProposal: (p: Proposal, blockBytes: Uint8Array) => void
     receiveVote: (v: Vote) => void
@@ -130,6 +132,7 @@ export class FolioNetwork {
       receiveProposal: (p, b) => { if (!this.syncing) this.init.consensus.receiveProposal(p, b) },
       receiveVote: (v) => { if (!this.syncing) this.init.consensus.receiveVote(v) },
       addTx: this.init.addTx,
+      checkTx: this.init.checkTx,
       evidence: (ev) => { for (const fn of this.evidenceListeners) fn(ev) },
       aheadHint: () => { this.hintBehind() },
       record: (height, kind, data) => { if (height > chain.head().height) this.recent.add(height, kind, data) }

@@ -15,6 +15,13 @@ import type { Logger } from './logger.js'
 
 /** Bytes kept free in a block for its header and commit. */
 const BLOCK_OVERHEAD = 64 * 1024
+/**
+ * A proposer's own cap, below the chain's validity limits: every validator executes a proposal
+ * before it prevotes, and a block of tens of thousands of transactions would hold each node's
+ * event loop for seconds, long enough to time rounds out on a busy machine.
+ */
+export const DEFAULT_MAX_PROPOSAL_TXS = 2_000
+export const DEFAULT_MAX_PROPOSAL_BYTES = 2 * 1024 * 1024
 /** A proposed block's time may run ahead of this node's clock by at most this much. */
 const MAX_CLOCK_DRIFT_MS = 10_000
 
@@ -25,6 +32,8 @@ export interface ConsensusAppDeps {
   address: Uint8Array | null
   log: Logger
   now?: () => number
+  maxProposalTxs?: number
+  maxProposalBytes?: number
 }
 
 export class NodeConsensusApp implements ConsensusApp {
@@ -57,7 +66,9 @@ export class NodeConsensusApp implements ConsensusApp {
     const head = chain.head()
     if (this.deps.address === null) throw new Error('a non-validating node cannot propose')
     const params = chain.params
-    let picked = mempool.select(params.maxBlockBytes - BLOCK_OVERHEAD, params.maxBlockTxs)
+    const maxBytes = Math.min(params.maxBlockBytes - BLOCK_OVERHEAD, this.deps.maxProposalBytes ?? DEFAULT_MAX_PROPOSAL_BYTES)
+    const maxTxs = Math.min(params.maxBlockTxs, this.deps.maxProposalTxs ?? DEFAULT_MAX_PROPOSAL_TXS)
+    let picked = mempool.select(maxBytes, maxTxs)
     const now = this.deps.now?.() ?? Date.now()
     for (let attempt = 0; ; attempt++) {
       const header: Header = {

@@ -40,7 +40,8 @@ export function networkModule (overrides: Partial<NetworkOptions> = {}): NodeMod
         listen: config.p2p.listen,
         bootstrap: config.p2p.bootstrap,
         chain,
-        addTx: async (bytes) => await mempool.addBytes(bytes),
+        addTx: async (bytes) => await mempool.addBytes(bytes, { dryRun: false }),
+        checkTx: (bytes) => { mempool.checkStateless(bytes) },
         consensus,
         log,
         options: { ...fromConfig, ...overrides }
