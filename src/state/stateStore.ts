@@ -20,6 +20,12 @@ export interface StateChange {
 
 export class StateStore {
   private readonly cache: LruMap<string, Uint8Array>
+  /**
+   * Bumped by every commit. A read that missed the cache fills it only if no commit happened
+   * while it awaited the disk: otherwise an RPC read racing a block commit could put the value
+   * from before the block back into the cache, and the next block would execute against it.
+   */
+  private epoch = 0
 
   private constructor (
     readonly kv: KVStore,
@@ -42,9 +48,14 @@ export class StateStore {
     const id = hexKey(key)
     const hit = this.cache.get(id)
     if (hit !== undefined) return hit === ABSENT ? undefined : hit
+    const epoch = this.epoch
     const value = await this.kv.get(key)
-    this.cache.set(id, value ?? ABSENT)
-    return value
+    if (epoch === this.epoch) {
+      this.cache.set(id, value ?? ABSENT)
+      return value
+    }
+    // a block committed meanwhile: the disk read may predate it, so read what is current now
+    return await this.get(key)
   }
 
   /** Loads every key not yet cached with one batched read. */
@@ -58,7 +69,9 @@ export class StateStore {
       missing.push(k)
     }
     if (missing.length === 0) return
+    const epoch = this.epoch
     const values = await this.kv.getMany(missing)
+    if (epoch !== this.epoch) return // stale: individual reads will fetch what is current
     for (let i = 0; i < missing.length; i++) this.cache.set(hexKey(missing[i]), values[i] ?? ABSENT)
   }
 
@@ -77,6 +90,7 @@ export class StateStore {
 
   /** Makes written changes visible to cached reads. */
   afterWrite (changes: StateChange[]): void {
+    this.epoch++
     for (const c of changes) this.cache.set(hexKey(c.key), c.value ?? ABSENT)
   }
 

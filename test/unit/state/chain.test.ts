@@ -134,3 +134,30 @@ describe('state: chain', () => {
     expect(verifyStateProof(chain.head().stateRoot, absent, null, absentProof)).to.equal(true)
   })
 })
+
+describe('state: cached reads racing a commit', () => {
+  it('never caches a value read from before a block that committed during the read', async () => {
+    const { MemoryStore: Mem, accountKey: aKey, decodeAccount: dec } = await import('../../../src/state/index.js')
+    const store = new Mem()
+    const chain = await openChain(testGenesis(N), store)
+    const key = aKey(accounts[1].address)
+    // a slow disk: the first read resolves only after the block below has committed
+    const realGet = store.get.bind(store)
+    let release: () => void = () => {}
+    const gate = new Promise<void>(resolve => { release = resolve })
+    let first = true
+    store.get = async (k: Uint8Array) => {
+      const v = await realGet(k)
+      if (first) { first = false; await gate }
+      return v
+    }
+    ;(chain.state as any).cache.clear()
+    const racing = chain.state.get(key)
+    await chain.commit(nextBlock(chain, [transfer(accounts[0], 0n, accounts[1], 42n)]), null)
+    release()
+    const seen = dec(await racing)
+    const cached = dec(await chain.state.get(key))
+    expect(cached.balance).to.equal(1_000_000_000n + 42n)
+    expect(seen.balance).to.equal(1_000_000_000n + 42n)
+  })
+})
