@@ -1,0 +1,172 @@
+/**
+ * Slice-swarm benchmark on loopback, for a 64 MiB card (MISSION.md §7):
+ *   - MB/s of a bulk download from one seeder and from three;
+ *   - time from a range request to the first decrypted byte (seeders already connected or not);
+ *   - a simulated player reading at a fixed bitrate: start-up time, number and length of stalls,
+ *     with three seeders each limited to the bitrate's upload, and with one of them killed halfway
+ *     (two left: twice the bitrate);
+ *   - the same single-seeder transfer with WebTorrent, when bench/peers is installed
+ *     (`cd bench/peers && npm install`), run in the same process run for a fair comparison.
+ *
+ * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--bitrate-mbps 32]
+ */
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Swarm } from '../src/torrent/swarm.js'
+import { UploadBudget } from '../src/torrent/bandwidth.js'
+import type { CardInfo } from '../src/torrent/sources.js'
+import type { CardContent } from '../src/torrent/sliceStore.js'
+import { startPeer, publishInto, randomContent, type Peer } from '../test/unit/swarm/fixtures.js'
+import { median, printTable, writeResults } from './lib.js'
+
+const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? Number(process.argv[i + 1]) : def
+}
+const MIB = arg('mib', 64)
+const RUNS = arg('runs', 3)
+const BITRATE = arg('bitrate-mbps', 32) * 1e6 / 8 // bytes per second
+const KEY = new Uint8Array(32).fill(3)
+const peers: Peer[] = []
+const step = (what: string): void => { process.stderr.write(`… ${what}\n`) }
+
+async function peer (uploadRate = 0): Promise<Peer> {
+  const budget = uploadRate === 0 ? undefined : new UploadBudget(uploadRate, Math.max(uploadRate / 4, 300_000), Date.now())
+  const p = await startPeer({ budgetBytes: 4 * 2 ** 30, exchange: { uploadBudget: budget } })
+  peers.push(p)
+  return p
+}
+
+function swarmFor (p: Peer, card: Uint8Array, content: CardContent, seeders: Peer[], msPerSlice?: number): Swarm {
+  const info: CardInfo = { id: card, content, kind: 'video', mime: 'video/mp4', price: 0n, creator: '', keySalt: null, contentKey: KEY }
+  return new Swarm({
+    exchange: p.exchange,
+    cards: { get: async () => info },
+    seeders: { find: async () => seeders.filter(s => s.host.status === 'started').map(s => s.address()) },
+    keys: { key: async () => KEY },
+    download: { refreshMs: 200, picker: msPerSlice != null ? { msPerSlice, readAheadSlices: 48, windowSlices: 12, requestTimeoutMs: 3_000 } : undefined }
+  })
+}
+
+async function bulk (card: Uint8Array, content: CardContent, seeders: Peer[]): Promise<number> {
+  const p = await peer()
+  const swarm = swarmFor(p, card, content, seeders)
+  const t0 = performance.now()
+  await swarm.fetch(card)
+  const ms = performance.now() - t0
+  await p.stop()
+  return content.size / 1e6 / (ms / 1000)
+}
+
+async function firstByte (card: Uint8Array, content: CardContent, seeders: Peer[], offset: number): Promise<number> {
+  const p = await peer()
+  const swarm = swarmFor(p, card, content, seeders)
+  const info = await swarm.card(card)
+  const t0 = performance.now()
+  const it = swarm.read(info, offset, content.size - 1)
+  await it.next()
+  const ms = performance.now() - t0
+  await it.return(undefined)
+  swarm.stop()
+  await p.stop()
+  return ms
+}
+
+/** A player consuming at BITRATE with up to `bufferS` seconds read ahead; returns start-up and stalls. */
+async function play (card: Uint8Array, content: CardContent, seeders: Peer[], killAtHalf: boolean): Promise<{ startupMs: number, stalls: number, stallMs: number[], sha: string }> {
+  const p = await peer()
+  const msPerSlice = content.sliceSize / BITRATE * 1000
+  const swarm = swarmFor(p, card, content, seeders, msPerSlice)
+  const info = await swarm.card(card)
+  const hash = createHash('sha256')
+  const t0 = performance.now()
+  let playStart = -1
+  let stalled = 0
+  const stallMs: number[] = []
+  let received = 0
+  let killed = false
+  for await (const part of swarm.read(info, 0, content.size - 1)) {
+    const now = performance.now()
+    if (playStart < 0) playStart = now
+    // When playback would have reached byte `received`, had it never stalled since.
+    const due = playStart + stalled + received / BITRATE * 1000
+    if (now > due + 1) { stallMs.push(now - due); stalled += now - due }
+    received += part.length
+    hash.update(part)
+    if (killAtHalf && !killed && received >= content.size / 2) {
+      killed = true
+      await seeders[0]!.stop()
+    }
+    // Keep at most 4 s of media buffered, as a player's read-ahead would.
+    const ahead = playStart + stalled + received / BITRATE * 1000 - performance.now()
+    if (ahead > 4_000) await new Promise(resolve => setTimeout(resolve, ahead - 4_000))
+  }
+  swarm.stop()
+  await p.stop()
+  return { startupMs: playStart - t0, stalls: stallMs.length, stallMs, sha: hash.digest('hex') }
+}
+
+async function webtorrent (data: Uint8Array): Promise<number | string> {
+  const dir = join(process.cwd(), 'bench', 'peers')
+  if (!existsSync(join(dir, 'node_modules', 'webtorrent'))) return 'not installed (cd bench/peers && npm install)'
+  const mod = await import(pathToFileURL(join(dir, 'webtorrent.mjs')).href)
+  return await mod.singleSeederMBps(data) as number
+}
+
+async function main (): Promise<void> {
+  const data = randomContent(MIB * 1024 * 1024)
+  const sha = createHash('sha256').update(data).digest('hex')
+  const origin = await peer()
+  const { card, content } = await publishInto(origin.store, data, KEY)
+  const s2 = await peer()
+  const s3 = await peer()
+  await swarmFor(s2, card, content, [origin]).fetch(card)
+  await swarmFor(s3, card, content, [origin]).fetch(card)
+
+  step('seeders ready')
+  const one: number[] = []
+  const three: number[] = []
+  const wt: Array<number | string> = []
+  for (let i = 0; i < RUNS; i++) {
+    one.push(await bulk(card, content, [origin]))
+    step(`1 seeder: ${one.at(-1)!.toFixed(1)} MB/s`)
+    three.push(await bulk(card, content, [origin, s2, s3]))
+    step(`3 seeders: ${three.at(-1)!.toFixed(1)} MB/s`)
+    wt.push(await webtorrent(data))
+  }
+  const fb: number[] = []
+  for (let i = 0; i < RUNS; i++) fb.push(await firstByte(card, content, [origin, s2, s3], Math.floor(content.size * i / RUNS)))
+
+  // Rate-limited seeders: each uploads at the bitrate, so three give 3x and two give 2x.
+  const limited = [await peer(BITRATE), await peer(BITRATE), await peer(BITRATE)]
+  for (const s of limited) await swarmFor(s, card, content, [origin]).fetch(card)
+  step(`first byte: ${fb.map(x => x.toFixed(1)).join(', ')} ms`)
+  const steady = await play(card, content, limited, false)
+  step(`steady play: ${steady.stalls} stalls`)
+  const kill = await play(card, content, limited, true)
+  if (steady.sha !== sha || kill.sha !== sha) throw new Error('played bytes differ from the content')
+
+  const wtNums = wt.filter((x): x is number => typeof x === 'number')
+  const rows: Array<[string, string | number]> = [
+    ['content', `${MIB} MiB, ${content.sliceCount} slices of ${content.sliceSize / 1024} KiB`],
+    ['bulk, 1 seeder (MB/s, median)', median(one)],
+    ['bulk, 3 seeders (MB/s, median)', median(three)],
+    ['WebTorrent, 1 seeder (MB/s, median)', wtNums.length > 0 ? median(wtNums) : String(wt[0])],
+    ['folio / WebTorrent', wtNums.length > 0 ? median(one) / median(wtNums) : 'n/a'],
+    ['first decrypted byte (ms, median, cold peer)', median(fb)],
+    ['player bitrate (Mbit/s)', BITRATE * 8 / 1e6],
+    ['3 seeders at 1x each: start-up (ms)', steady.startupMs],
+    ['3 seeders at 1x each: stalls', `${steady.stalls} (${steady.stallMs.map(s => s.toFixed(0)).join(', ') || 'none'} ms)`],
+    ['one killed halfway: start-up (ms)', kill.startupMs],
+    ['one killed halfway: stalls', `${kill.stalls} (${kill.stallMs.map(s => s.toFixed(0)).join(', ') || 'none'} ms)`]
+  ]
+  printTable('slice swarm on loopback', rows)
+  const path = await writeResults('swarm', { mib: MIB, runs: RUNS, oneSeederMBps: one, threeSeedersMBps: three, webtorrentMBps: wt, firstByteMs: fb, bitrateMbps: BITRATE * 8 / 1e6, steady, killHalfway: kill })
+  process.stdout.write(`\nresults: ${path}\n`)
+}
+
+main().catch((err) => { console.error(err); process.exitCode = 1 }).finally(async () => {
+  await Promise.all(peers.map(async p => { await p.stop().catch(() => {}) }))
+})
