@@ -8,4 +8,4 @@ import { swarmModule } from './swarmModule.js'
 import { evidenceModule } from './evidenceModule.js'
 import { escrowModule } from './escrowModule.js'
 
-export const NODE_MODULES: NodeModule[] = [evidenceModule, networkModule(), swarmModule, escrowModule, feedModule]
+export const NODE_MODULES: NodeModule[] = [networkModule(), evidenceModule, swarmModule, escrowModule, feedModule]

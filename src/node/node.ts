@@ -63,6 +63,7 @@ export class FolioNode {
   rpc!: RpcServer
   /** The running consensus engine (replaced when block sync hands back to consensus). */
   engine: ConsensusEngine | null = null
+  private draining: Promise<void> = Promise.resolve()
   readonly metrics = new Registry()
   /** Instances shared between modules (see NodeContext.shared). */
   readonly shared = new Map<string, unknown>()
@@ -153,9 +154,16 @@ export class FolioNode {
         addSink: (sink) => { sinks.push(sink) },
         receiveProposal: (p, bytes) => { engine?.receiveProposal(p, bytes) },
         receiveVote: (v) => { engine?.receiveVote(v) },
-        pause: () => { engine?.stop(); engine = null },
+        pause: () => {
+          const stopping = engine
+          stopping?.stop()
+          engine = null
+          if (stopping != null) this.draining = stopping.idle()
+        },
         resume: async () => {
-          engine?.stop()
+          bridge.pause()
+          // two engines must never share the WAL: the old one finishes what it was doing first
+          await this.draining
           engine = await makeEngine()
           this.engine = engine
           await engine.start()
@@ -176,7 +184,8 @@ export class FolioNode {
         if (res.managesConsensus === true) started.autoStartConsensus = false
       }
       if (started.autoStartConsensus) await bridge.resume()
-      this.stoppers.push(() => bridge.pause())
+      // the engine may be mid-commit: let it finish before the WAL and the database close
+      this.stoppers.push(async () => { bridge.pause(); await this.draining })
 
       const url = await this.rpc.start()
       this.stoppers.push(async () => await this.rpc.stop())

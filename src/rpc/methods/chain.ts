@@ -3,7 +3,7 @@
  * state_getProof (MISSION.md §9). Bytes are 0x-hex, amounts decimal strings, addresses bech32.
  */
 import type { Chain } from '../../state/index.js'
-import { accountKey, decodeAccount, paramsToJSON } from '../../state/index.js'
+import { accountKey, decodeAccount, paramsToJSON, accountSocial } from '../../state/index.js'
 import type { Mempool } from '../../mempool/index.js'
 import { MempoolError } from '../../mempool/index.js'
 import { blockToJSON, txToJSON, commitToJSON } from '../../blocks/index.js'
@@ -127,7 +127,8 @@ export function chainMethods (deps: ChainMethodsDeps): MethodTable {
         balance: acct.balance.toString(),
         nonce: Number(acct.nonce),
         pendingNonce: Number(acct.nonce) + mempool.pendingOf(address),
-        height: chain.head().height
+        height: chain.head().height,
+        ...await accountSocial(chain, address)
       }
     },
 
