@@ -112,7 +112,8 @@ async function webtorrent (data: Uint8Array): Promise<number | string> {
   const dir = join(process.cwd(), 'bench', 'peers')
   if (!existsSync(join(dir, 'node_modules', 'webtorrent'))) return 'not installed (cd bench/peers && npm install)'
   const mod = await import(pathToFileURL(join(dir, 'webtorrent.mjs')).href)
-  return await mod.singleSeederMBps(data) as number
+  const timeout = new Promise<string>(resolve => { setTimeout(() => { resolve('timed out after 120 s') }, 120_000).unref() })
+  return await Promise.race([mod.singleSeederMBps(data) as Promise<number>, timeout])
 }
 
 async function main (): Promise<void> {
@@ -135,6 +136,7 @@ async function main (): Promise<void> {
     three.push(await bulk(card, content, [origin, s2, s3]))
     step(`3 seeders: ${three.at(-1)!.toFixed(1)} MB/s`)
     wt.push(await webtorrent(data))
+    step(`WebTorrent: ${String(wt.at(-1))}`)
   }
   const fb: number[] = []
   for (let i = 0; i < RUNS; i++) fb.push(await firstByte(card, content, [origin, s2, s3], Math.floor(content.size * i / RUNS)))

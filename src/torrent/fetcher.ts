@@ -77,6 +77,7 @@ export class Download {
   private readonly peers = new Map<string, PeerSession>()
   private readonly waiters = new Map<number, Array<{ resolve: () => void, reject: (e: unknown) => void }>>()
   private pickQueued = false
+  private position = 0
   private timers: NodeJS.Timeout[] = []
   private stopped = false
   private received = 0
@@ -124,7 +125,10 @@ export class Download {
 
   /** Playback moved to slice `index` (streaming): the picker's window follows it. */
   setPosition (index: number): void {
-    if (this.picker != null && this.opts.mode === 'stream' && index < this.content.sliceCount) {
+    if (this.opts.mode !== 'stream' || index >= this.content.sliceCount) return
+    // Remembered for a picker that starts later (the leaf layer is still on its way).
+    this.position = index
+    if (this.picker != null) {
       this.picker.setPosition(index, Date.now())
       this.schedulePick()
     }
@@ -316,6 +320,7 @@ export class Download {
     if (this.picker != null || this.stopped) return
     const have = this.exchange.store.bitfield(this.card) ?? emptyBitfield(this.content.sliceCount)
     this.picker = new SlicePicker({ ...this.opts.picker, sliceCount: this.content.sliceCount, mode: this.opts.mode, have })
+    if (this.position > 0) this.picker.setPosition(this.position, Date.now())
     for (const s of this.peers.values()) this.addToPicker(s)
     if (this.picker.isComplete()) this.finish()
     this.schedulePick()

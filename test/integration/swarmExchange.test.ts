@@ -140,6 +140,20 @@ describe('slice exchange over libp2p (loopback)', function () {
     expect(swarm.isComplete(card, content.sliceCount)).to.equal(true)
   })
 
+  it('a cold peer seeks into the middle before it has the leaf layer', async () => {
+    const data = randomContent(16 * 1024 * 1024)
+    const origin = await peer()
+    const { card, content } = await publishInto(origin.store, data, KEY)
+    const viewer = await peer()
+    const swarm = swarmFor(viewer, card, content, [origin])
+    const info = await swarm.card(card)
+    const from = 11 * 1024 * 1024 + 77
+    const parts: Uint8Array[] = []
+    for await (const p of swarm.read(info, from, from + 300_000)) parts.push(p)
+    expect(Buffer.compare(Buffer.concat(parts), Buffer.from(data.subarray(from, from + 300_001)))).to.equal(0)
+    swarm.stop()
+  })
+
   it('keeps playing when one of three seeders is killed mid-stream', async () => {
     const data = randomContent(24 * 1024 * 1024)
     const origin = await peer()
