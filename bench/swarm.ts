@@ -111,9 +111,14 @@ async function play (card: Uint8Array, content: CardContent, seeders: Peer[], ki
 async function webtorrent (data: Uint8Array): Promise<number | string> {
   const dir = join(process.cwd(), 'bench', 'peers')
   if (!existsSync(join(dir, 'node_modules', 'webtorrent'))) return 'not installed (cd bench/peers && npm install)'
-  const mod = await import(pathToFileURL(join(dir, 'webtorrent.mjs')).href)
+  let mod: { singleSeederMBps: (d: Uint8Array) => Promise<number> }
+  try {
+    mod = await import(pathToFileURL(join(dir, 'webtorrent.mjs')).href)
+  } catch (err) {
+    return `unavailable: ${err instanceof Error ? err.message : String(err)}`
+  }
   const timeout = new Promise<string>(resolve => { setTimeout(() => { resolve('timed out after 120 s') }, 120_000).unref() })
-  return await Promise.race([mod.singleSeederMBps(data) as Promise<number>, timeout])
+  return await Promise.race([mod.singleSeederMBps(data), timeout])
 }
 
 async function main (): Promise<void> {
