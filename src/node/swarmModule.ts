@@ -81,6 +81,8 @@ export const swarmModule: NodeModule = {
     })
     ctx.rpc.addRoute(contentRoutes({ swarm, keyStore, allowRemote: cfg.allowRemoteContent === true }))
     ctx.shared.set('sliceStore', store)
+    // the escrow module stores keys rebuilt from validator shares here (key_putContentKey)
+    ctx.shared.set('contentKeys', keyStore)
     ctx.shared.set('swarm', swarm)
     const flush = setInterval(() => { void store.flush().catch(() => {}) }, 60_000)
     log.info({ addresses: exchange.addresses(), budget: store.stats().budgetBytes }, 'slice swarm started')

@@ -22,13 +22,13 @@ export interface TestNode {
   stop: () => Promise<void>
 }
 
-export async function startTestNode (opts: { genesis?: Genesis, modules?: NodeModule[], home?: string, validatorIndex?: number, consensus?: Record<string, number>, rpc?: Record<string, number> } = {}): Promise<TestNode> {
+export async function startTestNode (opts: { genesis?: Genesis, modules?: NodeModule[], home?: string, validatorIndex?: number, validator?: boolean, bootstrap?: string[], consensus?: Record<string, number>, rpc?: Record<string, number> } = {}): Promise<TestNode> {
   const home = opts.home ?? await mkdtemp(join(tmpdir(), 'folio-test-'))
   const config = defaultConfig(home)
   config.rpc = { host: '127.0.0.1', port: 0, ...(opts.rpc ?? {}) }
   config.consensus = { minBlockInterval: 100, proposeBase: 100, ...(opts.consensus ?? {}) }
-  config.p2p = { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] }
-  await writeWallet(homePaths(home).validatorKey, devnetValidatorKey(opts.validatorIndex ?? 0), { insecure: true })
+  config.p2p = { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: opts.bootstrap ?? [] }
+  if (opts.validator !== false) await writeWallet(homePaths(home).validatorKey, devnetValidatorKey(opts.validatorIndex ?? 0), { insecure: true })
   const node = await FolioNode.create({
     config,
     genesis: opts.genesis ?? devnetGenesis(1),

@@ -18,6 +18,8 @@ import { encodeAddress } from '../../crypto/index.js'
 import { contentMaster, prepareContent, uploadContent } from '../../torrent/publisher.js'
 import { mimeOf } from '../../torrent/site.js'
 import { client, output, wallet, parseAmount, rpcUrl, CliError, type GlobalArgs } from '../context.js'
+import { escrowForPublish, fetchCardEscrow, unlockCard, heldToken } from './keys.js'
+import type { RpcClient } from '../../client/rpcClient.js'
 
 function cardArg (text: string): Uint8Array {
   try {
@@ -68,6 +70,22 @@ async function download (url: string, path: string): Promise<{ bytes: number, sh
   return { bytes, sha256: hash.digest('hex') }
 }
 
+/**
+ * For a paid card, a wallet that holds one of its keys obtains the content key from the escrow
+ * validators and hands it to the node (loopback only), so `folio buy` then `folio fetch` just
+ * work. Without a wallet, or for the creator (whose node stored the key at publish), the node's
+ * own key store is used as it is.
+ */
+async function unlockIfHolder (argv: GlobalArgs, rpc: RpcClient, card: Uint8Array): Promise<void> {
+  if (argv.wallet == null && process.env.FOLIO_WALLET == null) return
+  const esc = await fetchCardEscrow(rpc, card)
+  if (esc.contentKey !== null || esc.escrow === null) return
+  const acct = await wallet(argv)
+  const held = await heldToken(rpc, acct.address, card)
+  if (held === undefined) return
+  await unlockCard(rpc, acct, card, { token: held, store: true })
+}
+
 export function swarmCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
   const waitOpt = { type: 'boolean', default: true, describe: 'wait until the transaction is committed (--no-wait to return at once)' } as const
   return y
@@ -96,7 +114,10 @@ export function swarmCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
       const prepared = await prepareContent(path, contentMaster(acct), argv['slice-size'])
       const preview = argv.preview != null ? new Uint8Array(await readFile(resolve(argv.preview))) : new Uint8Array(0)
       const { layout } = prepared
+      // a paid card's key is escrowed with the validators; only a free card carries it in clear
+      const escrowed = price === 0n ? null : await escrowForPublish(rpc, prepared.key)
       const body = publishBody({
+        ...(escrowed !== null ? { escrow: escrowed.escrow, keyCommitment: escrowed.keyCommitment } : {}),
         kind: argv.kind, title: argv.title, body: argv.body, tags: (argv.tag ?? []).map(String), mime: argv.mime ?? mimeOf(path),
         size: layout.size, sliceSize: layout.sliceSize, sliceCount: layout.sliceCount, contentRoot: layout.contentRoot,
         preview, price, supply: argv.supply, royaltyBps: argv['royalty-bps'], seedShareBps: argv['seed-share-bps'],
@@ -121,6 +142,7 @@ export function swarmCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
       const card = cardArg(argv.card)
       const rpc = client(argv)
       const started = Date.now()
+      await unlockIfHolder(argv, rpc, card)
       let p = await rpc.call('swarm_fetch', { card: toHex(card) })
       while (p.complete !== true) {
         await new Promise(resolve => setTimeout(resolve, 250))
@@ -137,6 +159,7 @@ export function swarmCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
     async (argv) => {
       const card = cardArg(argv.card)
       const url = `${httpBase(argv)}/content/${toHex(card)}`
+      await unlockIfHolder(argv, client(argv), card)
       await client(argv).call('swarm_progress', { card: toHex(card) })
       if (argv.pipe !== true) { output(argv, { card: toHex(card), url }, url); return }
       const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => { get(url, resolve).on('error', reject) })
