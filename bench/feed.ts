@@ -8,15 +8,17 @@
  *   node --import ./src/polyfill.js --import tsx bench/feed.ts        (FEED_BENCH_CARDS=20000 for a quick run)
  */
 import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises'
-import { tmpdir, cpus } from 'node:os'
+import { tmpdir, cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { sha256, accountFromSecretKey, encodeAddress, type Account } from '../src/crypto/index.js'
 import { toHex, utf8 } from '../src/codec/index.js'
 import { signTx, merkleRoot, txId, encodeTx, publishBody, CARD_KINDS, REACTIONS } from '../src/blocks/index.js'
 import type { Tx, Block } from '../src/blocks/types.js'
-import { Chain, LevelStore, DEFAULT_PARAMS, minFee, FeedIndex, cursorSecret, type Genesis } from '../src/state/index.js'
+import {
+  Chain, LevelStore, DEFAULT_PARAMS, minFee, FeedIndex, cursorSecret, runFeedQuery, type Genesis, type KVStore, type RangeOptions, type BatchOp, type FeedSort
+} from '../src/state/index.js'
 import { RpcServer } from '../src/rpc/server.js'
-import { feedMethods } from '../src/rpc/methods/feed.js'
+import { feedMethods, parseFilter, cardsJSON } from '../src/rpc/methods/feed.js'
 import { createLogger } from '../src/node/logger.js'
 
 const CARDS = Number(process.env.FEED_BENCH_CARDS ?? 100_000)
@@ -24,6 +26,10 @@ const ACCOUNTS = 1_000
 const PER_BLOCK = Number(process.env.FEED_BENCH_PER_BLOCK ?? 2_000)
 const CHAIN_ID = 'folio-bench-1'
 const QUERY_ROUNDS = Number(process.env.FEED_BENCH_ROUNDS ?? 40)
+/** State read-cache entries and feed doc-cache entries; unset = the node's defaults. */
+const STATE_CACHE = process.env.FEED_BENCH_STATE_CACHE === undefined ? undefined : Number(process.env.FEED_BENCH_STATE_CACHE)
+const BREAKDOWN_ROUNDS = Number(process.env.FEED_BENCH_BREAKDOWN_ROUNDS ?? 20)
+const DOC_CACHE = process.env.FEED_BENCH_DOC_CACHE === undefined ? undefined : Number(process.env.FEED_BENCH_DOC_CACHE)
 
 let seed = 0x5eed
 function rand (): number {
@@ -61,6 +67,54 @@ function block (chain: Chain, txs: Tx[]): Block {
   }
 }
 
+const MB = (n: number): number => Math.round(n / 2 ** 20)
+
+/** Where memory is at a stage: JS heap, external (Buffers and typed arrays) and the rest of RSS (native). */
+function memoryAt (stage: string, chain?: Chain): Record<string, unknown> {
+  // with --expose-gc the heap figures are live data, not garbage awaiting collection
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc !== undefined) gc()
+  const m = process.memoryUsage()
+  const row: Record<string, unknown> = { stage, rss: MB(m.rss), heapUsed: MB(m.heapUsed), heapTotal: MB(m.heapTotal), external: MB(m.external), arrayBuffers: MB(m.arrayBuffers), native: MB(m.rss - m.heapTotal - m.external) }
+  if (chain !== undefined) row.commitmentCache = MB(chain.state.commitment.stats().cachedBytes)
+  return row
+}
+
+/** The feed index's store, with the time spent in reads while `on` (for the stage breakdown). */
+class TimedKV implements KVStore {
+  on = false
+  readMs = 0
+  reads = 0
+  constructor (private readonly kv: KVStore) {}
+  private async timed<T> (f: () => Promise<T>): Promise<T> {
+    if (!this.on) return await f()
+    const t = performance.now()
+    try { return await f() } finally { this.readMs += performance.now() - t; this.reads++ }
+  }
+
+  async get (key: Uint8Array): Promise<Uint8Array | undefined> { return await this.timed(async () => await this.kv.get(key)) }
+  async getMany (keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> { return await this.timed(async () => await this.kv.getMany(keys)) }
+  async batch (ops: BatchOp[]): Promise<void> { await this.kv.batch(ops) }
+  async * iterate (range: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]> {
+    let inside = 0
+    const it = this.kv.iterate(range)[Symbol.asyncIterator]()
+    try {
+      for (;;) {
+        const t0 = performance.now()
+        const r = await it.next()
+        inside += performance.now() - t0
+        if (r.done === true) break
+        yield r.value
+      }
+    } finally {
+      await it.return?.()
+      if (this.on) { this.readMs += inside; this.reads++ }
+    }
+  }
+
+  async close (): Promise<void> { await this.kv.close() }
+}
+
 function percentile (sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]
 }
@@ -76,10 +130,12 @@ async function main (): Promise<void> {
     accounts: accounts.map(a => ({ address: a.address, balance: 1_000_000_000_000n })),
     validators: [{ name: 'v0', publicKey: validator.publicKey, operator: validator.address, power: 10n }]
   }
-  const chain = await Chain.open(store, genesis)
-  const index = new FeedIndex(chain.kv, chain.state)
+  const chain = await Chain.open(store, genesis, STATE_CACHE === undefined ? {} : { cacheEntries: STATE_CACHE })
+  const timedKv = new TimedKV(chain.kv)
+  const index = new FeedIndex(timedKv, chain.state, DOC_CACHE === undefined ? {} : { cacheDocs: DOC_CACHE })
   await index.markCurrent(0)
-  if (process.env.FEED_BENCH_PROBE !== undefined) console.error('after open: rss', Math.round(process.memoryUsage().rss / 2 ** 20), 'MB')
+  const memory = [memoryAt('open', chain)]
+  const probe = (stage: string): void => { memory.push(memoryAt(stage, chain)); if (process.env.FEED_BENCH_PROBE !== undefined) console.error(JSON.stringify(memory[memory.length - 1])) }
   let indexMs = 0
   if (process.env.FEED_BENCH_NOINDEX === undefined) chain.addIndexer({ name: 'feed', blockOps: async (c, o) => { const t0 = performance.now(); const ops = await index.blockOps(c, o); indexMs += performance.now() - t0; return ops } })
   chain.onBlock(b => { index.onCommitted(b) })
@@ -111,25 +167,30 @@ async function main (): Promise<void> {
     commitMs += performance.now() - t1
   }
   const cardCommitMs = commitMs
-  if (process.env.FEED_BENCH_PROBE !== undefined) { const m = process.memoryUsage(); console.error('after cards: heap', Math.round(m.heapUsed / 2 ** 20), 'MB, arrayBuffers', Math.round(m.arrayBuffers / 2 ** 20), 'MB, rss', Math.round(m.rss / 2 ** 20), 'MB') }
+  probe('cards')
   const cardIndexMs = indexMs
   if (process.env.FEED_BENCH_NOINDEX !== undefined) { console.error('no index: cards/s', Math.round(CARDS / (cardCommitMs / 1000)), 'rss', Math.round(process.memoryUsage().rss / 2 ** 20)); process.exit(0) }
 
-  // 2. engagement: reactions, views, follows, a few mutes and flags
-  const engage: Tx[] = []
-  for (let i = 0; i < CARDS; i++) engage.push(tx(Math.floor(rand() * ACCOUNTS), 'card.react', { card: skewed(ids), reaction: pick(REACTIONS) }))
-  for (let i = 0; i < CARDS / 2; i++) engage.push(tx(Math.floor(rand() * ACCOUNTS), 'card.view', { card: skewed(ids) }))
-  for (let a = 0; a < ACCOUNTS; a++) {
-    const followees = new Set<number>()
-    while (followees.size < 20) { const b = skewedIndex(ACCOUNTS); if (b !== a) followees.add(b) }
-    for (const b of followees) engage.push(tx(a, 'social.follow', { account: accounts[b].address }))
-    if (a % 10 === 0) engage.push(tx(a, 'social.mute', { account: accounts[(a + 1) % ACCOUNTS].address }))
-    if (a % 5 === 0) engage.push(tx(a, 'card.flag', { card: skewed(ids), reason: 'spam' }))
+  // 2. engagement: reactions, views, follows, a few mutes and flags — signed a block at a time, so
+  // that the bench does not hold 170k signed transactions in memory next to the node it measures
+  function * engagement (): Generator<Tx> {
+    for (let i = 0; i < CARDS; i++) yield tx(Math.floor(rand() * ACCOUNTS), 'card.react', { card: skewed(ids), reaction: pick(REACTIONS) })
+    for (let i = 0; i < CARDS / 2; i++) yield tx(Math.floor(rand() * ACCOUNTS), 'card.view', { card: skewed(ids) })
+    for (let a = 0; a < ACCOUNTS; a++) {
+      const followees = new Set<number>()
+      while (followees.size < 20) { const b = skewedIndex(ACCOUNTS); if (b !== a) followees.add(b) }
+      for (const b of followees) yield tx(a, 'social.follow', { account: accounts[b].address })
+      if (a % 10 === 0) yield tx(a, 'social.mute', { account: accounts[(a + 1) % ACCOUNTS].address })
+      if (a % 5 === 0) yield tx(a, 'card.flag', { card: skewed(ids), reason: 'spam' })
+    }
   }
-  const t2 = performance.now()
-  for (let i = 0; i < engage.length; i += PER_BLOCK) await chain.commit(block(chain, engage.slice(i, i + PER_BLOCK)), null)
-  const engageMs = performance.now() - t2
-  engage.length = 0
+  let engageMs = 0
+  let engageTxs = 0
+  let pending: Tx[] = []
+  const flush = async (): Promise<void> => { const t = performance.now(); await chain.commit(block(chain, pending), null); engageMs += performance.now() - t; engageTxs += pending.length; pending = [] }
+  for (const t of engagement()) { pending.push(t); if (pending.length === PER_BLOCK) await flush() }
+  if (pending.length > 0) await flush()
+  probe('engagement')
   const rssLoaded = process.memoryUsage().rss
 
   // 3. queries over HTTP
@@ -190,6 +251,56 @@ async function main (): Promise<void> {
     rows.push({ query: name, p50: +percentile(sorted, 0.5).toFixed(2), p99: +percentile(sorted, 0.99).toFixed(2), meanItems: +(e.items / e.lat.length).toFixed(1) })
   }
   all.sort((a, b) => a - b)
+  const stats = { ...memoryAt('queries', chain), peakRss: MB(peakRss) }
+  memory.push(stats)
+
+  // 4. where a query's time goes, in process (no HTTP): the planner and executor (of which index
+  // reads: counts, posting scans, doc loads, word checks), the card reads and JSON of the page
+  const breakdown: Array<Record<string, unknown>> = []
+  for (const s of shapes) {
+    const query: number[] = []
+    const reads: number[] = []
+    const cards: number[] = []
+    const json: number[] = []
+    const plans = new Map<string, number>()
+    let scanned = 0
+    for (let r = 0; r < BREAKDOWN_ROUNDS; r++) {
+      const params = s.params() as { filter?: unknown, sort?: FeedSort }
+      const filter = parseFilter(params.filter)
+      timedKv.readMs = 0
+      timedKv.on = true
+      const t0 = performance.now()
+      const page = await runFeedQuery(index, chain.state, { filter, sort: params.sort ?? 'new', limit: 20 })
+      const t1 = performance.now()
+      timedKv.on = false
+      const items = await cardsJSON(chain, page.docs.map(d => d.id), false)
+      const t2 = performance.now()
+      JSON.stringify(items)
+      const t3 = performance.now()
+      query.push(t1 - t0)
+      reads.push(timedKv.readMs)
+      cards.push(t2 - t1)
+      json.push(t3 - t2)
+      scanned += page.scanned
+      const plan = page.plan.replace(/\(\d+\)/g, '')
+      plans.set(plan, (plans.get(plan) ?? 0) + 1)
+    }
+    const med = (xs: number[]): number => +percentile(xs.sort((a, b) => a - b), 0.5).toFixed(2)
+    const p99 = (xs: number[]): number => +percentile(xs.sort((a, b) => a - b), 0.99).toFixed(2)
+    breakdown.push({
+      query: s.name,
+      plan: [...plans.entries()].sort((a, b) => b[1] - a[1]).map(([p]) => p).slice(0, 2).join(' '),
+      scanned: Math.round(scanned / BREAKDOWN_ROUNDS),
+      queryP50: med(query),
+      queryP99: p99(query),
+      indexReadsP50: med(reads),
+      cardsP50: med(cards),
+      jsonP50: med(json)
+    })
+  }
+  console.table(breakdown)
+  console.table(memory)
+
   const result = {
     date: new Date().toISOString(),
     node: process.version,
@@ -202,14 +313,18 @@ async function main (): Promise<void> {
       cardsPerSecCommit: Math.round(CARDS / (cardCommitMs / 1000)),
       cardsPerSecIndexerOnly: Math.round(CARDS / (cardIndexMs / 1000)),
       signingMs: Math.round(signMs),
-      engagementTxsPerSec: Math.round((CARDS * 1.5 + ACCOUNTS * 22.3) / (engageMs / 1000))
+      engagementTxsPerSec: Math.round(engageTxs / (engageMs / 1000))
     },
     feedQuery: { queries: all.length, p50: +percentile(all, 0.5).toFixed(2), p99: +percentile(all, 0.99).toFixed(2), max: +all[all.length - 1].toFixed(2) },
     rssMB: { afterLoad: Math.round(rssLoaded / 2 ** 20), peak: Math.round(peakRss / 2 ** 20) },
-    perQuery: rows
+    loadAverage: loadavg().map(x => +x.toFixed(2)),
+    caches: { stateEntries: STATE_CACHE ?? 'default', feedDocs: DOC_CACHE ?? 'default' },
+    memoryMB: memory,
+    perQuery: rows,
+    breakdown
   }
   console.table(rows)
-  console.log(JSON.stringify({ ...result, perQuery: undefined }, null, 2))
+  console.log(JSON.stringify({ ...result, perQuery: undefined, breakdown: undefined, memoryMB: undefined }, null, 2))
   await mkdir(new URL('./results/', import.meta.url), { recursive: true })
   await writeFile(new URL('./results/feed.json', import.meta.url), JSON.stringify(result, null, 2) + '\n')
   await rpc.stop()
