@@ -164,16 +164,27 @@ function components (f: FeedFilter, ctx: FilterContext): Component[] {
   return out
 }
 
-/** Reads one posting list newest first, a chunk at a time, within [lo, hi). */
+/**
+ * Reads one posting list newest first, a chunk at a time, within [lo, hi). The first read is
+ * small (about a page) and each further one doubles up to `QUERY_LIMITS.chunk`: a page of 20 from
+ * a merge of 20 followees' lists then reads a few hundred keys, not 20 × 128.
+ */
 class ListScan {
   private buf: Uint8Array[] = []
   private at = 0
   done = false
-  constructor (private readonly index: FeedIndex, readonly prefix: Uint8Array, private readonly lo: Uint8Array, private hi: Uint8Array) {}
+  constructor (private readonly index: FeedIndex, readonly prefix: Uint8Array, private readonly lo: Uint8Array, private hi: Uint8Array, private chunk: number) {}
 
-  async head (chunk: number): Promise<Uint8Array | undefined> {
+  /** The next key (without the prefix), or undefined at the end; synchronous while buffered. */
+  peek (): Uint8Array | undefined {
+    return this.at < this.buf.length ? this.buf[this.at] : undefined
+  }
+
+  async head (): Promise<Uint8Array | undefined> {
     if (this.at < this.buf.length) return this.buf[this.at]
     if (this.done) return undefined
+    const chunk = this.chunk
+    this.chunk = Math.min(chunk * 2, QUERY_LIMITS.chunk)
     const keys: Uint8Array[] = []
     for await (const [k] of this.index.kv.iterate({ gte: this.lo, lt: this.hi, reverse: true, limit: chunk })) keys.push(k)
     if (keys.length < chunk) this.done = true
@@ -231,20 +242,26 @@ export async function runFeedQuery (index: FeedIndex, state: StateStore, q: Feed
     return await sortInMemory(index, state, q, limit, driver, ctx)
   }
   const sources = sort === 'new' ? driver.lists : [scoreList(sort)]
-  const scans = sources.map(p => new ListScan(index, p, ...rangeOf(p, f, q.after, sort === 'new')))
+  // a first read of about a page per list; later reads grow (see ListScan)
+  const firstChunk = Math.min(QUERY_LIMITS.chunk, limit + 4)
+  const scans = sources.map(p => new ListScan(index, p, ...rangeOf(p, f, q.after, sort === 'new'), firstChunk))
   const plan = sort === 'new' ? `merge:${driver.label}(${driverCount})` : `score:${sort}`
   const skipWord = sort === 'new' ? driver.word : undefined
   const docs: FeedDoc[] = []
   let scanned = 0
   let last: Uint8Array | undefined
+  // candidates per batch of doc loads: about a page first, doubling while the filter rejects
+  let want = firstChunk
   for (;;) {
     // the next chunk of candidates, newest (or highest) first, duplicates across lists dropped
     const chunk: Uint8Array[] = []
-    while (chunk.length < QUERY_LIMITS.chunk) {
+    const size = Math.min(want, QUERY_LIMITS.chunk, QUERY_LIMITS.scanBudget - scanned)
+    want *= 2
+    while (chunk.length < size) {
       let best: ListScan | undefined
       let bestKey: Uint8Array | undefined
       for (const s of scans) {
-        const h = await s.head(QUERY_LIMITS.chunk)
+        const h = s.peek() ?? await s.head()
         if (h !== undefined && (bestKey === undefined || compareBytes(h, bestKey) > 0)) { best = s; bestKey = h }
       }
       if (best === undefined || bestKey === undefined) break
