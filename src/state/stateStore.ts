@@ -37,7 +37,7 @@ export class StateStore {
 
   static async open (kv: KVStore, opts: { cacheEntries?: number } = {}): Promise<StateStore> {
     const commitment = await StateCommitment.open(kv, PREFIX.commitment)
-    return new StateStore(kv, commitment, opts.cacheEntries ?? 200_000)
+    return new StateStore(kv, commitment, opts.cacheEntries ?? 50_000)
   }
 
   root (): Uint8Array {

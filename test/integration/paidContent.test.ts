@@ -63,8 +63,12 @@ describe('integration: a paid card, bought and fetched through the CLI', functio
     const content = randomBytes(3 * 1024 * 1024 + 12_345)
     const file = join(dir, 'film.bin')
     await writeFile(file, content)
-    const pub = await folio(['publish', file, '--title', 'A film', '--kind', 'video', '--price', '2fol', '--wallet', wallets.creator, '--rpc', a.url])
+    const clip = randomBytes(200_000)
+    const clipFile = join(dir, 'trailer.bin')
+    await writeFile(clipFile, clip)
+    const pub = await folio(['publish', file, '--title', 'A film', '--kind', 'video', '--price', '2fol', '--preview-clip', clipFile, '--wallet', wallets.creator, '--rpc', a.url])
     expect(pub.card).to.match(/^0x[0-9a-f]{64}$/)
+    expect(pub.previewRoot).to.match(/^0x[0-9a-f]{64}$/)
     const esc = await a.rpc.call('escrow_get', { card: pub.card })
     expect(esc.contentKey).to.equal(null)
     expect(esc.threshold).to.equal(1)
@@ -74,6 +78,12 @@ describe('integration: a paid card, bought and fetched through the CLI', functio
 
     // the buyer's node follows the chain by sync and gossip
     await waitFor(async () => (await b.rpc.call('chain_info')).height >= (await a.rpc.call('chain_info')).height, 20_000, 'node b to catch up')
+
+    // the free preview clip is open to anyone, through any node
+    await submit(a.rpc, creator, 'seed.announce', { card: fromHex(pub.previewRoot, 32), multiaddrs: status.addresses.slice(0, 4), pricePerMiB: 0n, ttl: 1000 })
+    await waitFor(async () => (await b.rpc.call('chain_info')).height >= (await a.rpc.call('chain_info')).height, 20_000, 'node b to see the clip seeded')
+    const trailer = await folio(['fetch', pub.previewRoot, '--out', join(dir, 'trailer.copy'), '--wallet', wallets.stranger, '--rpc', b.url])
+    expect(trailer.sha256.replace(/^0x/, '')).to.equal(createHash('sha256').update(clip).digest('hex'))
 
     const stranger1 = await run(process.execPath, [BIN, 'fetch', pub.card, '--out', join(dir, 'no.bin'), '--wallet', wallets.stranger, '--rpc', b.url, '--json'], { timeout: 30_000 }).then(() => null, (e) => e)
     expect(stranger1, 'a stranger must not get the content').to.not.equal(null)

@@ -86,6 +86,48 @@ async function unlockIfHolder (argv: GlobalArgs, rpc: RpcClient, card: Uint8Arra
   await unlockCard(rpc, acct, card, { token: held, store: true })
 }
 
+interface PublishFields {
+  kind: string
+  title: string
+  body?: string
+  tags: string[]
+  price: bigint
+  supply?: number
+  royaltyBps?: number
+  seedShareBps?: number
+  sliceSize: number
+  preview: Uint8Array
+  previewRoot: Uint8Array | null
+  mime?: string
+}
+
+/** Slices, encrypts and uploads one file to the node, then registers its card (escrowing a paid key). */
+async function publishContent (argv: GlobalArgs & { wait?: boolean }, rpc: RpcClient, acct: Awaited<ReturnType<typeof wallet>>, path: string, f: PublishFields): Promise<{ card: Uint8Array, sent: Awaited<ReturnType<typeof sendTx>>, layout: Awaited<ReturnType<typeof prepareContent>>['layout'] }> {
+  const info = await stat(path).catch(() => { throw new CliError('USAGE', `cannot read ${path}`) })
+  if (!info.isFile() || info.size === 0) throw new CliError('USAGE', `${path} is not a non-empty file`)
+  const started = Date.now()
+  const prepared = await prepareContent(path, contentMaster(acct), f.sliceSize)
+  const { layout } = prepared
+  // a paid card's key is escrowed with the validators; only a free card carries it in clear
+  const escrowed = f.price === 0n ? null : await escrowForPublish(rpc, prepared.key)
+  const body = publishBody({
+    ...(escrowed !== null ? { escrow: escrowed.escrow, keyCommitment: escrowed.keyCommitment } : {}),
+    kind: f.kind as CardKind, title: f.title, body: f.body, tags: f.tags, mime: f.mime ?? mimeOf(path),
+    size: layout.size, sliceSize: layout.sliceSize, sliceCount: layout.sliceCount, contentRoot: layout.contentRoot,
+    preview: f.preview, previewRoot: f.previewRoot, price: f.price, supply: f.supply, royaltyBps: f.royaltyBps, seedShareBps: f.seedShareBps,
+    keySalt: prepared.keySalt, contentKey: f.price === 0n ? prepared.key : null
+  })
+  const params = await fetchParams(rpc)
+  const acctInfo = await rpc.call('account_get', { address: encodeAddress(acct.address) })
+  const tx = buildTx(acct, params, 'card.publish', body, BigInt(acctInfo.pendingNonce ?? acctInfo.nonce))
+  const card = txId(tx)
+  await uploadContent({ baseUrl: httpBase(argv), card, path, prepared, storeKey: true, onProgress: (n) => { progressLine(argv, n, layout.size, started) } })
+  endProgress(argv)
+  const sent = await sendTx(rpc, tx, { wait: argv.wait })
+  if (sent.result != null && !sent.result.ok) throw new CliError('FAILED', `card.publish ${sent.hash} failed: ${sent.result.message ?? sent.result.code ?? 'rejected'}`)
+  return { card, sent, layout }
+}
+
 export function swarmCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
   const waitOpt = { type: 'boolean', default: true, describe: 'wait until the transaction is committed (--no-wait to return at once)' } as const
   return y
@@ -101,38 +143,31 @@ export function swarmCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
       .option('royalty-bps', { type: 'number', default: 0 })
       .option('seed-share-bps', { type: 'number', default: 0 })
       .option('preview', { type: 'string', describe: 'file with an inline preview (≤ 64 KiB)' })
+      .option('preview-clip', { type: 'string', describe: 'a free preview clip (video/audio): published as its own free card that previewRoot names' })
       .option('slice-size', { type: 'number', default: 262_144, describe: 'slice size in bytes (a power of two, 16 KiB … 4 MiB)' })
       .option('wait', waitOpt),
     async (argv) => {
       const path = resolve(argv.file)
-      const info = await stat(path).catch(() => { throw new CliError('USAGE', `cannot read ${path}`) })
-      if (!info.isFile() || info.size === 0) throw new CliError('USAGE', `${path} is not a non-empty file`)
       const acct = await wallet(argv)
       const rpc = client(argv)
       const price = parseAmount(argv.price)
-      const started = Date.now()
-      const prepared = await prepareContent(path, contentMaster(acct), argv['slice-size'])
+      const common = {
+        kind: argv.kind, tags: (argv.tag ?? []).map(String), supply: argv.supply,
+        royaltyBps: argv['royalty-bps'], seedShareBps: argv['seed-share-bps'], sliceSize: argv['slice-size']
+      }
+      // a free preview clip is its own free card; the paid card points at it with previewRoot
+      let previewRoot: Uint8Array | null = null
+      if (argv['preview-clip'] != null) {
+        const clip = await publishContent(argv, rpc, acct, resolve(argv['preview-clip']), {
+          ...common, title: `preview: ${argv.title}`.slice(0, 200), body: '', price: 0n, supply: 0, preview: new Uint8Array(0), previewRoot: null
+        })
+        previewRoot = clip.card
+      }
       const preview = argv.preview != null ? new Uint8Array(await readFile(resolve(argv.preview))) : new Uint8Array(0)
-      const { layout } = prepared
-      // a paid card's key is escrowed with the validators; only a free card carries it in clear
-      const escrowed = price === 0n ? null : await escrowForPublish(rpc, prepared.key)
-      const body = publishBody({
-        ...(escrowed !== null ? { escrow: escrowed.escrow, keyCommitment: escrowed.keyCommitment } : {}),
-        kind: argv.kind, title: argv.title, body: argv.body, tags: (argv.tag ?? []).map(String), mime: argv.mime ?? mimeOf(path),
-        size: layout.size, sliceSize: layout.sliceSize, sliceCount: layout.sliceCount, contentRoot: layout.contentRoot,
-        preview, price, supply: argv.supply, royaltyBps: argv['royalty-bps'], seedShareBps: argv['seed-share-bps'],
-        keySalt: prepared.keySalt, contentKey: price === 0n ? prepared.key : null
-      })
-      const params = await fetchParams(rpc)
-      const acctInfo = await rpc.call('account_get', { address: encodeAddress(acct.address) })
-      const tx = buildTx(acct, params, 'card.publish', body, BigInt(acctInfo.pendingNonce ?? acctInfo.nonce))
-      const card = txId(tx)
-      await uploadContent({ baseUrl: httpBase(argv), card, path, prepared, storeKey: true, onProgress: (n) => { progressLine(argv, n, layout.size, started) } })
-      endProgress(argv)
-      const sent = await sendTx(rpc, tx, { wait: argv.wait })
-      if (sent.result != null && !sent.result.ok) throw new CliError('FAILED', `card.publish ${sent.hash} failed: ${sent.result.message ?? sent.result.code ?? 'rejected'}`)
-      output(argv, { card: toHex(card), hash: sent.hash, height: sent.height ?? null },
+      const { card, sent, layout } = await publishContent(argv, rpc, acct, path, { ...common, title: argv.title, body: argv.body, price, preview, previewRoot, mime: argv.mime })
+      output(argv, { card: toHex(card), hash: sent.hash, height: sent.height ?? null, previewRoot: previewRoot === null ? null : toHex(previewRoot) },
         `published card ${toHex(card)} (${mib(layout.size)}, ${layout.sliceCount} slices, ${price === 0n ? 'free' : `${price} ufol per key`})` +
+        (previewRoot !== null ? `\n  free preview clip: card ${toHex(previewRoot)}` : '') +
         (sent.height != null ? `\n  committed at height ${sent.height}` : `\n  submitted tx ${sent.hash}`))
     })
     .command('fetch <card>', 'download a card\'s content through your node and write it to a file', (a) => a
