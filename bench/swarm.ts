@@ -5,10 +5,15 @@
  *   - a simulated player reading at a fixed bitrate: start-up time, number and length of stalls,
  *     with three seeders each limited to the bitrate's upload, and with one of them killed halfway
  *     (two left: twice the bitrate);
- *   - the same single-seeder transfer with WebTorrent, when bench/peers is installed
- *     (`cd bench/peers && npm install`), run in the same process run for a fair comparison.
+ *   - the same single-seeder transfer with WebTorrent 2.8.5 in the same run, over plain TCP on
+ *     127.0.0.1 (no DHT/LSD/tracker/uTP/WebRTC), both with seeder and downloader in this process (as
+ *     folio's peers are here: the ratio row compares these) and with the seeder in a child process.
  *
- * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--bitrate-mbps 32]
+ * WebTorrent lives in bench/peers, a separate package so the project's `npm ci` never depends on it.
+ * Install it first (once):  npm --prefix bench/peers install      (see bench/peers/README.md)
+ * Without it the WebTorrent rows say "not installed".
+ *
+ * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--runs 3] [--bitrate-mbps 32]
  */
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -108,18 +113,31 @@ async function play (card: Uint8Array, content: CardContent, seeders: Peer[], ki
   return { startupMs: playStart - t0, stalls: stallMs.length, stallMs, sha: hash.digest('hex') }
 }
 
-async function webtorrent (data: Uint8Array): Promise<number | string> {
+interface WebTorrentRun { mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }
+type WebTorrentLayout = 'one-process' | 'two-process'
+
+/** bench/peers/webtorrent.mjs, one seeder to one downloader over TCP on loopback; a string when it cannot run. */
+async function webtorrent (data: Uint8Array, layout: WebTorrentLayout): Promise<WebTorrentRun | string> {
   const dir = join(process.cwd(), 'bench', 'peers')
-  if (!existsSync(join(dir, 'node_modules', 'webtorrent'))) return 'not installed (cd bench/peers && npm install)'
-  let mod: { singleSeederMBps: (d: Uint8Array) => Promise<number> }
+  if (!existsSync(join(dir, 'node_modules', 'webtorrent'))) return 'not installed (npm --prefix bench/peers install)'
+  let mod: { singleSeeder: (d: Uint8Array, o: { layout: WebTorrentLayout }) => Promise<WebTorrentRun> }
   try {
     mod = await import(pathToFileURL(join(dir, 'webtorrent.mjs')).href)
   } catch (err) {
     return `unavailable: ${err instanceof Error ? err.message : String(err)}`
   }
-  const timeout = new Promise<string>(resolve => { setTimeout(() => { resolve('timed out after 120 s') }, 120_000).unref() })
-  return await Promise.race([mod.singleSeederMBps(data), timeout])
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<string>(resolve => { timer = setTimeout(() => { resolve('timed out after 120 s') }, 120_000) })
+  try {
+    return await Promise.race([mod.singleSeeder(data, { layout }), timeout])
+  } catch (err) {
+    return `failed: ${err instanceof Error ? err.message : String(err)}`
+  } finally {
+    clearTimeout(timer)
+  }
 }
+
+const wtShow = (r: WebTorrentRun | string): string => typeof r === 'string' ? r : `${r.mbps.toFixed(1)} MB/s, first piece ${r.firstPieceMs.toFixed(0)} ms`
 
 async function main (): Promise<void> {
   const data = randomContent(MIB * 1024 * 1024)
@@ -134,14 +152,17 @@ async function main (): Promise<void> {
   step('seeders ready')
   const one: number[] = []
   const three: number[] = []
-  const wt: Array<number | string> = []
+  const wt: Array<WebTorrentRun | string> = []
+  const wt2: Array<WebTorrentRun | string> = []
   for (let i = 0; i < RUNS; i++) {
     one.push(await bulk(card, content, [origin]))
     step(`1 seeder: ${one.at(-1)!.toFixed(1)} MB/s`)
     three.push(await bulk(card, content, [origin, s2, s3]))
     step(`3 seeders: ${three.at(-1)!.toFixed(1)} MB/s`)
-    wt.push(await webtorrent(data))
-    step(`WebTorrent: ${String(wt.at(-1))}`)
+    wt.push(await webtorrent(data, 'one-process'))
+    step(`WebTorrent, 1 seeder, one process: ${wtShow(wt.at(-1)!)}`)
+    wt2.push(await webtorrent(data, 'two-process'))
+    step(`WebTorrent, 1 seeder, seeder in a child process: ${wtShow(wt2.at(-1)!)}`)
   }
   const fb: number[] = []
   for (let i = 0; i < RUNS; i++) fb.push(await firstByte(card, content, [origin, s2, s3], Math.floor(content.size * i / RUNS)))
@@ -155,13 +176,20 @@ async function main (): Promise<void> {
   const kill = await play(card, content, limited, true)
   if (steady.sha !== sha || kill.sha !== sha) throw new Error('played bytes differ from the content')
 
-  const wtNums = wt.filter((x): x is number => typeof x === 'number')
+  const ok = (xs: Array<WebTorrentRun | string>): WebTorrentRun[] => xs.filter((x): x is WebTorrentRun => typeof x !== 'string')
+  const wtNums = ok(wt).map(r => r.mbps)
+  const wt2Nums = ok(wt2).map(r => r.mbps)
+  const wtFirst = ok(wt).map(r => r.firstPieceMs)
+  const failure = (xs: Array<WebTorrentRun | string>): string => String(xs.find(x => typeof x === 'string'))
   const rows: Array<[string, string | number]> = [
     ['content', `${MIB} MiB, ${content.sliceCount} slices of ${content.sliceSize / 1024} KiB`],
     ['bulk, 1 seeder (MB/s, median)', median(one)],
     ['bulk, 3 seeders (MB/s, median)', median(three)],
-    ['WebTorrent, 1 seeder (MB/s, median)', wtNums.length > 0 ? median(wtNums) : String(wt[0])],
-    ['folio / WebTorrent', wtNums.length > 0 ? median(one) / median(wtNums) : 'n/a'],
+    ['WebTorrent 2.8.5, 1 seeder, one process (MB/s, median)', wtNums.length > 0 ? median(wtNums) : failure(wt)],
+    ['WebTorrent, first piece (ms, median)', wtFirst.length > 0 ? median(wtFirst) : 'n/a'],
+    ['folio / WebTorrent (1 seeder, same layout)', wtNums.length > 0 ? median(one) / median(wtNums) : 'n/a'],
+    ['WebTorrent, seeder in a child process (MB/s, median)', wt2Nums.length > 0 ? median(wt2Nums) : failure(wt2)],
+    ['folio / WebTorrent two-process', wt2Nums.length > 0 ? median(one) / median(wt2Nums) : 'n/a'],
     ['first decrypted byte (ms, median, cold peer)', median(fb)],
     ['player bitrate (Mbit/s)', BITRATE * 8 / 1e6],
     ['3 seeders at 1x each: start-up (ms)', steady.startupMs],
@@ -170,7 +198,7 @@ async function main (): Promise<void> {
     ['one killed halfway: stalls', `${kill.stalls} (${kill.stallMs.map(s => s.toFixed(0)).join(', ') || 'none'} ms)`]
   ]
   printTable('slice swarm on loopback', rows)
-  const path = await writeResults('swarm', { mib: MIB, runs: RUNS, oneSeederMBps: one, threeSeedersMBps: three, webtorrentMBps: wt, firstByteMs: fb, bitrateMbps: BITRATE * 8 / 1e6, steady, killHalfway: kill })
+  const path = await writeResults('swarm', { mib: MIB, runs: RUNS, oneSeederMBps: one, threeSeedersMBps: three, webtorrent: { version: '2.8.5', transport: 'tcp 127.0.0.1, no dht/lsd/tracker/utp/webrtc', oneProcess: wt, seederInChild: wt2 }, firstByteMs: fb, bitrateMbps: BITRATE * 8 / 1e6, steady, killHalfway: kill })
   process.stdout.write(`\nresults: ${path}\n`)
 }
 

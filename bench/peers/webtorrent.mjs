@@ -1,53 +1,120 @@
 /**
- * WebTorrent single-seeder transfer on loopback, for bench/swarm.ts: one client seeds the buffer,
- * a second downloads it over TCP (no DHT, no trackers, no WebRTC, no uTP), and the MB/s from the
- * moment the download is added until it is done is returned.
+ * WebTorrent single-seeder transfer on loopback, for bench/swarm.ts: one WebTorrent client seeds the
+ * buffer from memory, a second one downloads it into memory (WebTorrent's own memory-chunk-store, so
+ * the comparison measures the protocol and not the disk) over plain TCP on 127.0.0.1 (DHT, LSD,
+ * trackers, web seeds, uTP, UPnP/NAT-PMP all off; WebRTC is absent: `webrtc-polyfill` is overridden
+ * by the stub in ./stubs, see README.md).
+ *
+ * Two layouts:
+ *   - 'one-process': seeder and downloader clients both in the calling process (the layout of
+ *     folio's own bulk figures in bench/swarm.ts, where every peer runs in the bench process);
+ *   - 'two-process': the seeder runs in a child process (`node webtorrent.mjs --seeder`, data sent
+ *     over IPC before the clock starts), the downloader in the calling process.
+ *
+ * The clock runs from `client.add(magnetURI)` on the downloader until its torrent is `done`, so it
+ * covers the metadata exchange (ut_metadata) as well as the pieces; the downloaded bytes are compared
+ * with the input afterwards. Returns MB/s (1e6 bytes), time to the first verified piece and more.
+ *
+ * Install: npm --prefix bench/peers install     Standalone: node bench/peers/webtorrent.mjs [--mib 64]
  */
+import { fork } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import MemoryChunkStore from 'memory-chunk-store'
 import WebTorrent from 'webtorrent'
 
-export async function singleSeederMBps (data) {
-  const opts = { dht: false, tracker: false, lsd: false, webSeeds: false, utp: false, natUpnp: false, natPmp: false }
-  const seeder = new WebTorrent(opts)
-  const leecher = new WebTorrent(opts)
+const OPTS = { dht: false, tracker: false, lsd: false, webSeeds: false, utp: false, natUpnp: false, natPmp: false }
+const SELF = fileURLToPath(import.meta.url)
+
+/** @returns {Promise<{ mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }>} */
+export async function singleSeeder (data, { layout = 'one-process' } = {}) {
+  if (layout !== 'one-process' && layout !== 'two-process') throw new Error(`unknown layout ${layout}`)
+  const seeder = layout === 'one-process' ? await seedHere(data) : await seedInChild(data)
+  const leecher = new WebTorrent(OPTS)
   try {
-    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    buf.name = 'bench.bin'
-    const seeded = await new Promise((resolve, reject) => {
-      seeder.on('error', reject)
-      seeder.seed(buf, { name: 'bench.bin', announce: [] }, resolve)
-    })
-    await new Promise(resolve => { if (seeder.listening) resolve(); else seeder.once('listening', resolve) })
-    const port = seeder.address().port
+    let firstPieceMs = -1
+    let torrent
     const t0 = performance.now()
     await new Promise((resolve, reject) => {
       leecher.on('error', reject)
-      const t = leecher.add(seeded.magnetURI, { store: MemoryChunkStore(), announce: [] })
-      t.on('error', reject)
-      t.on('infoHash', () => { t.addPeer(`127.0.0.1:${port}`) })
-      t.on('done', resolve)
+      torrent = leecher.add(seeder.magnetURI, { store: MemoryChunkStore, announce: [] })
+      torrent.on('error', reject)
+      torrent.on('infoHash', () => { torrent.addPeer(`127.0.0.1:${seeder.port}`) })
+      torrent.once('verified', () => { firstPieceMs = performance.now() - t0 })
+      torrent.on('done', resolve)
     })
-    return data.byteLength / 1e6 / ((performance.now() - t0) / 1000)
+    const ms = performance.now() - t0
+    const got = Buffer.concat(torrent.store.store.chunks) // ImmediateChunkStore → memory-chunk-store
+    if (got.length !== data.byteLength || Buffer.compare(got, Buffer.from(data.buffer, data.byteOffset, data.byteLength)) !== 0) {
+      throw new Error('WebTorrent downloaded bytes differ from the input')
+    }
+    return { mbps: data.byteLength / 1e6 / (ms / 1000), firstPieceMs, ms, pieceLength: torrent.pieceLength, pieces: torrent.pieces.length, layout }
   } finally {
-    await Promise.all([new Promise(r => seeder.destroy(r)), new Promise(r => leecher.destroy(r))])
+    await new Promise(resolve => { leecher.destroy(resolve) })
+    await seeder.close()
   }
 }
 
-/** An in-memory chunk store, so the comparison measures the protocol and not the disk. */
-function MemoryChunkStore () {
-  return function Store (chunkLength) {
-    const chunks = []
-    return {
-      chunkLength,
-      put (i, buf, cb) { chunks[i] = buf; queueMicrotask(() => cb?.(null)) },
-      get (i, opts, cb) {
-        if (typeof opts === 'function') { cb = opts; opts = null }
-        const c = chunks[i]
-        if (c == null) { queueMicrotask(() => cb(new Error('missing chunk'))); return }
-        const out = opts == null ? c : c.subarray(opts.offset ?? 0, (opts.offset ?? 0) + (opts.length ?? c.length))
-        queueMicrotask(() => cb(null, out))
-      },
-      close (cb) { queueMicrotask(() => cb?.(null)) },
-      destroy (cb) { chunks.length = 0; queueMicrotask(() => cb?.(null)) }
+/** Back-compat: MB/s only, one process. */
+export async function singleSeederMBps (data) {
+  return (await singleSeeder(data)).mbps
+}
+
+async function seedHere (data) {
+  const client = new WebTorrent(OPTS)
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  buf.name = 'bench.bin'
+  const seeded = await new Promise((resolve, reject) => {
+    client.on('error', reject)
+    client.seed(buf, { name: 'bench.bin', announce: [], store: MemoryChunkStore }, resolve)
+  })
+  await new Promise(resolve => { if (client.listening) resolve(); else client.once('listening', resolve) })
+  return {
+    magnetURI: seeded.magnetURI,
+    port: client.address().port,
+    close: () => new Promise(resolve => { client.destroy(resolve) })
+  }
+}
+
+async function seedInChild (data) {
+  const child = fork(SELF, ['--seeder'], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const exited = new Promise(resolve => { child.once('exit', resolve) })
+  const ready = await new Promise((resolve, reject) => {
+    child.once('message', resolve)
+    child.once('error', reject)
+    child.once('exit', code => { reject(new Error(`WebTorrent seeder process exited (${code})`)) })
+    child.send({ data })
+  })
+  if (ready.error != null) throw new Error(`WebTorrent seeder: ${ready.error}`)
+  return {
+    magnetURI: ready.magnetURI,
+    port: ready.port,
+    close: async () => { child.send({ stop: true }); await exited }
+  }
+}
+
+if (process.argv[1] === SELF) {
+  if (process.argv.includes('--seeder')) {
+    // Child: seed whatever the parent sends, report magnet and port, stop when told.
+    let seeder
+    process.on('message', async (msg) => {
+      if (msg.data != null) {
+        try {
+          seeder = await seedHere(msg.data)
+          process.send({ magnetURI: seeder.magnetURI, port: seeder.port })
+        } catch (err) { process.send({ error: String(err?.message ?? err) }) }
+      } else if (msg.stop) {
+        await seeder?.close()
+        process.disconnect()
+      }
+    })
+  } else {
+    const i = process.argv.indexOf('--mib')
+    const mib = i >= 0 ? Number(process.argv[i + 1]) : 64
+    const data = new Uint8Array(randomBytes(mib * 1024 * 1024))
+    for (const layout of ['one-process', 'two-process']) {
+      const r = await singleSeeder(data, { layout })
+      console.log(`${layout}: ${r.mbps.toFixed(1)} MB/s, first piece ${r.firstPieceMs.toFixed(0)} ms, ${r.pieces} pieces of ${r.pieceLength / 1024} KiB`)
     }
   }
 }
