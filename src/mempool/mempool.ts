@@ -50,6 +50,8 @@ export class Mempool {
   private readonly byId = new Map<string, PendingTx>()
   private readonly bySender = new Map<string, PendingTx[]>()
   private totalBytes = 0
+  /** A lower bound of the pending fees (exact after each makeRoom), for the cheap refusal above. */
+  private lowestFee: bigint | undefined
   private seq = 0
   private readonly addedListeners: Listener[] = []
   private readonly removedListeners: Listener[] = []
@@ -118,6 +120,11 @@ export class Mempool {
 
   async add (tx: Tx, encoded?: Uint8Array, opts: AddOptions = {}): Promise<PendingTx> {
     const bytes = encoded ?? encodeTx(tx)
+    // Under overload, refuse what could never displace anything before paying for its signature
+    // check: admission work must not starve block production.
+    if (this.byId.size >= this.opts.maxTxs && this.lowestFee !== undefined && tx.fee <= this.lowestFee) {
+      throw new MempoolError('FULL', `the pool is full (${this.byId.size} transactions) and holds none with a fee below ${tx.fee}; raise the fee or retry later`)
+    }
     this.validateStateless(tx)
     const id = txId(tx)
     const idHex = toHex(id)
@@ -166,6 +173,7 @@ export class Mempool {
     const q = this.bySender.get(sender) ?? []
     if (q.length !== queue.length) throw new MempoolError('FULL', 'the pool is full of higher-fee transactions; raise the fee')
     q.push(entry)
+    if (this.lowestFee === undefined || entry.tx.fee < this.lowestFee) this.lowestFee = entry.tx.fee
     this.bySender.set(sender, q)
     this.byId.set(idHex, entry)
     this.totalBytes += entry.size
@@ -183,6 +191,7 @@ export class Mempool {
         if (tail.sender === entry.sender) continue
         if (victim === undefined || tail.tx.fee < victim.tx.fee) victim = tail
       }
+      this.lowestFee = victim?.tx.fee
       if (victim === undefined || victim.tx.fee >= entry.tx.fee) {
         throw new MempoolError('FULL', `the pool is full and holds no transaction with a fee below ${entry.tx.fee}; raise the fee`)
       }
@@ -192,6 +201,7 @@ export class Mempool {
 
   private remove (p: PendingTx): void {
     if (!this.byId.delete(p.idHex)) return
+    if (this.byId.size === 0) this.lowestFee = undefined
     this.totalBytes -= p.size
     const q = this.bySender.get(p.sender)
     if (q != null) {

@@ -8,7 +8,7 @@ export interface MempoolOptions {
 }
 
 export const DEFAULT_MEMPOOL_OPTIONS: MempoolOptions = {
-  maxTxs: 50_000,
+  maxTxs: 10_000,
   maxBytes: 64 * 1024 * 1024,
   maxPerSender: 256
 }
