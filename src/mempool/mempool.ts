@@ -67,6 +67,11 @@ export class Mempool {
   onAdded (fn: Listener): void { this.addedListeners.push(fn) }
   onRemoved (fn: Listener): void { this.removedListeners.push(fn) }
 
+  /** True when this exact transaction (id and signature) already passed the stateless checks here. */
+  verified (tx: Tx): boolean {
+    return this.statelessOk.has(toHex(txId(tx)) + toHex(tx.signature))
+  }
+
   has (id: Uint8Array | string): boolean {
     return this.byId.has(typeof id === 'string' ? id : toHex(id))
   }

@@ -11,6 +11,8 @@ import { ZERO_HASH } from '../state/index.js'
 import type { Mempool } from '../mempool/index.js'
 import { ValidatorSet, verifyCommit, type ConsensusApp, type ProposedBlock } from '../consensus/index.js'
 import { errorMessage } from '../errors.js'
+import { sha256 } from '../crypto/index.js'
+import { txId as txSigningId } from '../blocks/index.js'
 import type { Logger } from './logger.js'
 
 /** Bytes kept free in a block for its header and commit. */
@@ -61,6 +63,23 @@ export class NodeConsensusApp implements ConsensusApp {
     return set
   }
 
+  /**
+   * The same block bytes reach validateBlock and commitBlock (and our own proposals come from
+   * proposeBlock): decode them once, so the transactions keep their memoized ids and encodings.
+   */
+  private readonly decoded = new Map<string, Block>()
+
+  private decode (bytes: Uint8Array): Block {
+    const key = toHex(sha256(bytes))
+    let block = this.decoded.get(key)
+    if (block === undefined) {
+      block = decodeBlock(bytes, { maxBytes: this.deps.chain.params.maxBlockBytes })
+      if (this.decoded.size >= 8) this.decoded.delete(this.decoded.keys().next().value as string)
+      this.decoded.set(key, block)
+    }
+    return block
+  }
+
   async proposeBlock (height: number, _round: number, lastCommit: Commit | null): Promise<ProposedBlock> {
     const { chain, mempool } = this.deps
     const head = chain.head()
@@ -85,7 +104,9 @@ export class NodeConsensusApp implements ConsensusApp {
       const block: Block = { header, txs: picked.map(p => p.tx), lastCommit }
       try {
         await chain.prepare(block)
-        return { hash: blockHash(header), bytes: encodeBlock(block) }
+        const bytes = encodeBlock(block)
+        this.decoded.set(toHex(sha256(bytes)), block)
+        return { hash: blockHash(header), bytes }
       } catch (err) {
         // a pending transaction went stale (rare: the pool re-checks after every block); propose empty
         this.deps.log.warn({ err: errorMessage(err), attempt }, 'proposal did not execute; proposing an empty block')
@@ -99,8 +120,10 @@ export class NodeConsensusApp implements ConsensusApp {
     const { chain, mempool } = this.deps
     try {
       const params = chain.params
-      const block = decodeBlock(bytes, { maxBytes: params.maxBlockBytes })
+      const block = this.decode(bytes)
       const head = chain.head()
+      const verifiedIds = new Set<string>()
+      for (const tx of block.txs) if (mempool.verified(tx)) verifiedIds.add(toHex(txSigningId(tx)))
       validateBlockStateless(block, {
         chainId: chain.chainId,
         expectedHeight: height,
@@ -109,8 +132,8 @@ export class NodeConsensusApp implements ConsensusApp {
         maxTxs: params.maxBlockTxs,
         minFee: (n: number) => minFee(params, n),
         maxTxBytes: params.maxTxBytes,
-        // signatures of transactions already admitted to this node's pool were checked then
-        isVerified: (id: Uint8Array) => mempool.has(id)
+        // signatures already checked by this node (pool admission or gossip) are not checked again
+        isVerified: (id: Uint8Array) => verifiedIds.has(toHex(id))
       })
       const h = block.header
       if (!bytesEqual(h.validatorsHash, this.validatorSet(height).hash())) throw new Error('validators hash does not match the validator set')
@@ -130,7 +153,7 @@ export class NodeConsensusApp implements ConsensusApp {
 
   async commitBlock (height: number, bytes: Uint8Array, commit: Commit): Promise<void> {
     const { chain, mempool } = this.deps
-    const block = decodeBlock(bytes, { maxBytes: chain.params.maxBlockBytes })
+    const block = this.decode(bytes)
     const committed = await chain.commit(block, commit)
     await mempool.recheck(committed.executed.map(e => e.id), committed.executed.map(e => e.sender))
     this.deps.log.debug({ height, hash: toHex(committed.hash), txs: block.txs.length }, 'committed block')
