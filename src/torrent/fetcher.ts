@@ -267,13 +267,17 @@ export class Download {
     this.schedulePick()
     if (outcome === 'duplicate') return
     this.received += bytes.length
+    this.storing++
     return this.exchange.store.put(this.card, index, bytes).then(() => {
+      this.storing--
       this.exchange.announceHave(this.card, index)
       const list = this.waiters.get(index)
       this.waiters.delete(index)
       for (const w of list ?? []) w.resolve()
-      if (this.picker?.isComplete() === true) this.finish()
+      // done only once every received slice is on disk, not merely received: puts finish out of order
+      if (this.picker?.isComplete() === true && this.storing === 0) this.finish()
     }, (err) => {
+      this.storing--
       this.failure = err instanceof Error ? err : new Error(String(err))
       this.exchange.log.warn({ card: this.id, err: errorMessage(err) }, 'cannot store slice; download stopped')
       this.stop('failed')
@@ -333,6 +337,9 @@ export class Download {
     s.inPicker = true
     this.schedulePick()
   }
+
+  /** Slices received and not yet written to the store. */
+  private storing = 0
 
   private schedulePick (): void {
     if (this.pickQueued || this.stopped || this.picker == null) return
