@@ -10,7 +10,7 @@ import { defaultConfig, configToJSON, homePaths } from '../../node/config.js'
 import { writeWallet } from '../../node/keys.js'
 import { writeJson } from '../../node/files.js'
 import { runNode } from '../../node/main.js'
-import { startDevnet, stopDevnet, devnetStatus, devnetFilePath } from '../../node/devnet.js'
+import { startDevnet, stopDevnet, devnetStatus, devnetFilePath, isAlive } from '../../node/devnet.js'
 import { output, CliError, type GlobalArgs } from '../context.js'
 
 export function nodeCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
@@ -52,7 +52,8 @@ export function nodeCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
       .option('validators', { type: 'number', default: 4, describe: 'number of validator processes' })
       .option('dir', { type: 'string', default: '.devnet', describe: 'devnet folder (devnet.json, node homes, faucet wallet)' })
       .option('reset', { type: 'boolean', default: false, describe: 'wipe chain data before starting' })
-      .option('detach', { type: 'boolean', default: false, describe: 'leave the nodes running and return' }),
+      .option('detach', { type: 'boolean', default: false, describe: 'leave the nodes running and return' })
+      .option('base-port', { type: 'number', default: 26656, describe: 'node i listens on p2p base+10·i and RPC base+1+10·i' }),
     async (argv) => {
       const dir = resolve(argv.dir)
       if (argv.action === 'stop') {
@@ -68,7 +69,7 @@ export function nodeCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
       const n = argv.validators
       if (!Number.isInteger(n) || n < 1 || n > 16) throw new CliError('USAGE', '--validators must be an integer from 1 to 16')
       if (argv.json !== true) process.stdout.write(`starting a devnet of ${n} validator${n > 1 ? 's' : ''} in ${dir} …\n`)
-      const file = await startDevnet({ dir, validators: n, reset: argv.reset })
+      const file = await startDevnet({ dir, validators: n, reset: argv.reset, basePort: argv['base-port'] })
       output(argv, file, () => [
         `devnet ${file.chainId} is up (${devnetFilePath(dir)})`,
         ...file.nodes.map(node => `  ${node.name}  rpc ${node.rpc}  p2p ${node.p2p}  pid ${node.pid}  log ${join(node.dataDir, '..', 'node.log')}`),
@@ -83,7 +84,19 @@ export function nodeCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
       ].join('\n'))
       if (argv.detach) return
       await new Promise<void>((resolve) => {
+        // the watch also keeps this process alive (signal listeners alone do not) and says so
+        // when a node dies, instead of leaving a devnet that silently lost a validator
+        const reported = new Set<number>()
+        const watch = setInterval(() => {
+          for (const n of file.nodes) {
+            if (!reported.has(n.pid) && !isAlive(n.pid)) {
+              reported.add(n.pid)
+              process.stderr.write(`${n.name} (pid ${n.pid}) exited; its log is ${join(n.dataDir, '..', 'node.log')}\n`)
+            }
+          }
+        }, 2000)
         const stop = (): void => {
+          clearInterval(watch)
           process.stdout.write('\nstopping the devnet …\n')
           stopDevnet(dir).then(() => resolve(), () => resolve())
         }
