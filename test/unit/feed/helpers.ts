@@ -3,34 +3,12 @@
  */
 import type { Account } from '../../../src/crypto/index.js'
 import type { Tx } from '../../../src/blocks/types.js'
-import { txId, type CardPublishBodyValue } from '../../../src/blocks/index.js'
+import { txId, publishBody, type CardPublishBodyValue } from '../../../src/blocks/index.js'
 import type { Chain, CommittedBlock } from '../../../src/state/index.js'
 import { makeTx, nextBlock } from '../../helpers/chainFixture.js'
 
 export function postBody (over: Partial<CardPublishBodyValue> = {}): CardPublishBodyValue {
-  return {
-    kind: 'text',
-    title: '',
-    body: 'hello world',
-    tags: [],
-    mime: 'text/plain',
-    size: 0,
-    sliceSize: 0,
-    contentRoot: null,
-    sliceCount: 0,
-    preview: new Uint8Array(0),
-    previewRoot: null,
-    price: 0n,
-    supply: 0,
-    royaltyBps: 0,
-    seedShareBps: 0,
-    parent: null,
-    keySalt: null,
-    escrow: null,
-    keyCommitment: null,
-    contentKey: null,
-    ...over
-  }
+  return publishBody({ body: 'hello world', mime: 'text/plain', ...over })
 }
 
 /** Keeps each account's next nonce, so tests only say what to send. */
