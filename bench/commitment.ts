@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StateCommitment } from '../src/state/commitment/index.js'
 import { LevelStore } from '../src/state/store.js'
+import { seededRandom } from '../test/helpers/prng.js'
 
 const BUILD = process.argv[2] === 'build'
 const KEYS = Number(process.argv[BUILD ? 4 : 2] ?? 1_000_000)
@@ -25,19 +26,8 @@ const BUILD_CHUNK = 200_000
 const PREFIX = new TextEncoder().encode('sc/')
 const SMALL_CACHE = 4 * 1024 * 1024
 
-/** mulberry32: a seeded generator so that every run of the benchmark does the same work. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
-const random = prng(0xf011a)
+const random = seededRandom(0xf011a)
 const keyOf = (i: number): Uint8Array => new TextEncoder().encode(`acct/${i.toString(36).padStart(8, '0')}/balance`)
 function valueOf (): Uint8Array {
   const v = new Uint8Array(40)

@@ -20,6 +20,7 @@ import {
 import { RpcServer } from '../src/rpc/server.js'
 import { feedMethods, parseFilter, cardsJSON } from '../src/rpc/methods/feed.js'
 import { createLogger } from '../src/node/logger.js'
+import { seededRandom } from '../test/helpers/prng.js'
 
 const CARDS = Number(process.env.FEED_BENCH_CARDS ?? 100_000)
 const ACCOUNTS = 1_000
@@ -31,14 +32,7 @@ const STATE_CACHE = process.env.FEED_BENCH_STATE_CACHE === undefined ? undefined
 const BREAKDOWN_ROUNDS = Number(process.env.FEED_BENCH_BREAKDOWN_ROUNDS ?? 20)
 const DOC_CACHE = process.env.FEED_BENCH_DOC_CACHE === undefined ? undefined : Number(process.env.FEED_BENCH_DOC_CACHE)
 
-let seed = 0x5eed
-function rand (): number {
-  seed = (seed + 0x6d2b79f5) >>> 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+const rand = seededRandom(0x5eed)
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]
 /** Zipf-ish pick: low indexes far more often, as real tags and words are. */
 const skewed = <T>(xs: readonly T[]): T => xs[Math.floor(xs.length * rand() ** 3)]

@@ -4,23 +4,13 @@ import { CodecError } from '../../../src/codec/errors.js'
 import { bytesEqual, toHex } from '../../../src/codec/hex.js'
 import { expectList, rlpDecode, rlpEncode } from '../../../src/codec/rlp.js'
 import { ed25519Sign } from '../../../src/crypto/index.js'
-import { BlockError } from '../../../src/blocks/errors.js'
 import {
   ZERO_HASH, blockHash, blockToJSON, commitHash, decodeBlock, decodeHeader, encodeBlock, encodeHeader, encodeTx, headerFromJSON,
   headerToJSON, merkleRoot, txId, txRootOf, validateBlockStateless
 } from '../../../src/blocks/index.js'
 import type { Block, BlockRules, Commit, Header, Tx } from '../../../src/blocks/index.js'
-import { CHAIN, alice, bob, rules as txRules, transfer } from './fixtures.js'
+import { CHAIN, alice, bob, rules as txRules, transfer, errorOf } from './fixtures.js'
 
-function errorOf (fn: () => unknown): CodecError | BlockError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err instanceof CodecError || err instanceof BlockError, String(err)).to.equal(true)
-    return err as CodecError
-  }
-  throw new Error('expected an error')
-}
 
 function header (over: Partial<Header> = {}): Header {
   return {

@@ -5,6 +5,9 @@ import { signTx } from '../../../src/blocks/tx.js'
 import { registerTxType } from '../../../src/blocks/txTypes.js'
 import { bytes, struct } from '../../../src/codec/schema.js'
 import type { Tx } from '../../../src/blocks/types.js'
+import { expect } from 'chai'
+import { CodecError } from '../../../src/codec/errors.js'
+import { BlockError } from '../../../src/blocks/errors.js'
 
 export const CHAIN = 'folio-test-1'
 
@@ -37,3 +40,14 @@ export const rules = {
 /** A type with its own small body limit, to test per-type limits. */
 export const BigNoteBody = struct({ data: bytes() })
 registerTxType('test.bignote', BigNoteBody, { maxBytes: 32 })
+
+/** Runs `fn`, which must throw a typed codec or block error, and returns it. */
+export function errorOf (fn: () => unknown): CodecError | BlockError {
+  try {
+    fn()
+  } catch (err) {
+    expect(err instanceof CodecError || err instanceof BlockError, String(err)).to.equal(true)
+    return err as CodecError
+  }
+  throw new Error('expected an error')
+}

@@ -10,17 +10,8 @@ import {
   decodeTx, encodeTx, signTx, txFromJSON, txId, txSender, txSigningBytes, txToJSON, validateTxStateless, verifyTxSignature
 } from '../../../src/blocks/tx.js'
 import type { Tx } from '../../../src/blocks/types.js'
-import { CHAIN, alice, bob, rules, transfer } from './fixtures.js'
+import { CHAIN, alice, bob, rules, transfer, errorOf } from './fixtures.js'
 
-function errorOf (fn: () => unknown): CodecError | BlockError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err instanceof CodecError || err instanceof BlockError, String(err)).to.equal(true)
-    return err as CodecError
-  }
-  throw new Error('expected an error')
-}
 
 /** Re-encodes a valid tx with one top-level RLP field replaced. */
 function withField (tx: Tx, index: number, value: RlpItem): Uint8Array {

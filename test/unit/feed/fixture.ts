@@ -15,6 +15,7 @@ import {
 import { testAccount, testGenesis, openChain } from '../../helpers/chainFixture.js'
 import { Sender, commit } from './helpers.js'
 import type { Tx } from '../../../src/blocks/types.js'
+import { seededRandom } from '../../helpers/prng.js'
 
 export interface ModelCard {
   id: Uint8Array
@@ -46,17 +47,8 @@ const KINDS: CardKind[] = ['text', 'image', 'video', 'software']
 const TAGS = ['music', 'Art', 'news', 'rust']
 const TEXTS = ['alpha beta', 'beta gamma', 'gamma delta', 'Alpha omega']
 
-/** A deterministic PRNG (mulberry32), so the world is the same every run. */
-export function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A deterministic PRNG, so the world is the same every run. */
+export const rng = seededRandom
 
 export async function buildWorld (opts: { cards?: number, perBlock?: number } = {}): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'folio-feed-'))
