@@ -34,6 +34,8 @@ export interface PendingTx {
   /** fee plus the most the body can spend */
   cost: bigint
   seq: number
+  /** Relayed by a peer (already gossiped), rather than submitted here. */
+  fromPeer: boolean
 }
 
 type Listener = (p: PendingTx) => void
@@ -44,6 +46,8 @@ export interface AddOptions {
    * transaction did this for its sender; relays of gossip skip it to keep admission cheap.
    */
   dryRun?: boolean
+  /** The transaction came from a peer's gossip: the network has it, this node need not gossip it. */
+  fromPeer?: boolean
 }
 
 export class Mempool {
@@ -69,7 +73,8 @@ export class Mempool {
 
   /** True when this exact transaction (id and signature) already passed the stateless checks here. */
   verified (tx: Tx): boolean {
-    return this.statelessOk.has(toHex(txId(tx)) + toHex(tx.signature))
+    const key = toHex(txId(tx)) + toHex(tx.signature)
+    return this.statelessOk.has(key) || this.statelessOkBefore.has(key)
   }
 
   has (id: Uint8Array | string): boolean {
@@ -106,12 +111,18 @@ export class Mempool {
     return tx
   }
 
-  private readonly statelessOk = new Set<string>()
+  /**
+   * Transactions that passed the stateless checks, in two generations: when the newer one is full
+   * it becomes the older and the oldest is dropped, so a transaction checked a moment ago (and not
+   * yet in a block) is never forgotten all at once.
+   */
+  private statelessOk = new Set<string>()
+  private statelessOkBefore = new Set<string>()
 
   private validateStateless (tx: Tx): void {
     // the id does not cover the signature, so the memo key must
     const idHex = toHex(txId(tx)) + toHex(tx.signature)
-    if (this.statelessOk.has(idHex)) return
+    if (this.statelessOk.has(idHex) || this.statelessOkBefore.has(idHex)) return
     const { params, chainId } = this.chain
     try {
       validateTxStateless(tx, { chainId, minFee: n => minFee(params, n), maxTxBytes: params.maxTxBytes })
@@ -119,7 +130,10 @@ export class Mempool {
       const code = isFolioError(err) && err.code === 'FEE_TOO_LOW' ? 'FEE_TOO_LOW' : 'INVALID'
       throw new MempoolError(code, errorMessage(err))
     }
-    if (this.statelessOk.size >= 20_000) this.statelessOk.clear()
+    if (this.statelessOk.size >= 20_000) {
+      this.statelessOkBefore = this.statelessOk
+      this.statelessOk = new Set()
+    }
     this.statelessOk.add(idHex)
   }
 
@@ -172,7 +186,7 @@ export class Mempool {
         throw new MempoolError('REJECTED', errorMessage(err), { cause: isFolioError(err) ? err.code : undefined })
       }
     }
-    const entry: PendingTx = { tx, bytes, id, idHex, sender, size: bytes.length, cost, seq: this.seq++ }
+    const entry: PendingTx = { tx, bytes, id, idHex, sender, size: bytes.length, cost, seq: this.seq++, fromPeer: opts.fromPeer === true }
     this.makeRoom(entry)
     // re-read: an eviction may have shortened this sender's queue only from its tail, never below `expected`
     const q = this.bySender.get(sender) ?? []

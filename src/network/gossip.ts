@@ -13,7 +13,7 @@ import { errorMessage } from '../errors.js'
 import { GossipValidationError } from './errors.js'
 import {
   validateVoteMessage, validateProposalMessage, validateEvidenceMessage, admitTxMessage, encodeProposalMessage,
-  type GossipChainView
+  decodeTxBatch, encodeTxBatch, MAX_TXS_PER_MESSAGE, type GossipChainView
 } from './gossipValidation.js'
 import type { Topics } from './topics.js'
 import type { SyncLog } from './blockSync.js'
@@ -44,6 +44,13 @@ export interface GossipCounters {
 const TX_BATCH = 32
 const TX_BACKLOG_LIMIT = 4096
 
+export interface TxGossipOptions {
+  /** Our own transactions wait at most this long to be gossiped together. */
+  batchMs: number
+  /** Bytes of one transaction message (the batch is sent early when the next would not fit). */
+  maxBytes: number
+}
+
 export class ConsensusGossip {
   readonly counters: GossipCounters = { accepted: 0, ignored: 0, rejected: 0 }
 
@@ -52,7 +59,8 @@ export class ConsensusGossip {
     private readonly topics: Topics,
     private readonly view: GossipChainView,
     private readonly targets: GossipTargets,
-    private readonly log: SyncLog
+    private readonly log: SyncLog,
+    private readonly txOptions: TxGossipOptions = { batchMs: 20, maxBytes: 256 * 1024 }
   ) {}
 
   private readonly handlers = new Map<string, (data: Uint8Array) => Promise<void>>()
@@ -75,17 +83,32 @@ export class ConsensusGossip {
       targets.evidence(validateEvidenceMessage(view, data))
     })
     this.handlers.set(topics.tx, async (data) => {
+      const txs = decodeTxBatch(data, this.txOptions.maxBytes)
       if (targets.checkTx !== undefined) {
-        try {
-          targets.checkTx(data)
-        } catch (err) {
-          throw new GossipValidationError('reject', 'INVALID_TX', `transaction: ${errorMessage(err)}`)
+        // Rule: every transaction of a batch is valid on its face, or the sender relayed garbage
+        for (const tx of txs) {
+          try {
+            targets.checkTx(tx)
+          } catch (err) {
+            throw new GossipValidationError('reject', 'INVALID_TX', `transaction: ${errorMessage(err)}`)
+          }
         }
-        // valid on its face: relay it now, admit it to the pool in the background
-        this.queueTx(data)
+        // relay the batch now, admit its transactions to the pool in the background
+        for (const tx of txs) this.queueTx(tx)
         return
       }
-      await admitTxMessage(targets.addTx, data)
+      let admitted = 0
+      let refusal: GossipValidationError | undefined
+      for (const tx of txs) {
+        try {
+          await admitTxMessage(targets.addTx, tx)
+          admitted++
+        } catch (err) {
+          if (err instanceof GossipValidationError && err.action === 'reject') throw err
+          refusal = err as GossipValidationError
+        }
+      }
+      if (admitted === 0 && refusal !== undefined) throw refusal
     })
     for (const t of topics.all) {
       this.pubsub.topicValidators.set(t, async (peer: PeerId, msg: Message) => {
@@ -163,6 +186,9 @@ export class ConsensusGossip {
   }
 
   stop (): void {
+    if (this.outboxTimer !== undefined) clearTimeout(this.outboxTimer)
+    this.outboxTimer = undefined
+    this.outbox = []
     for (const t of this.topics.all) {
       this.pubsub.topicValidators.delete(t)
       try {
@@ -188,8 +214,32 @@ export class ConsensusGossip {
     }
   }
 
+  private outbox: Uint8Array[] = []
+  private outboxBytes = 0
+  private outboxTimer: NodeJS.Timeout | undefined
+
+  /**
+   * Queues one of our own transactions (from a client, or made by this node) for gossip. They go
+   * out together after `batchMs`, or at once when a message is full; peers relay the batch as it
+   * is and never re-gossip its transactions one by one.
+   */
   publishTx (bytes: Uint8Array): void {
-    this.publish(this.topics.tx, bytes)
+    // an RLP list item costs at most 5 bytes of header (transactions are far below 4 GiB)
+    if (this.outbox.length >= MAX_TXS_PER_MESSAGE || this.outboxBytes + bytes.length + 5 > this.txOptions.maxBytes - 9) this.flushTxs()
+    this.outbox.push(bytes)
+    this.outboxBytes += bytes.length + 5
+    this.outboxTimer ??= setTimeout(() => { this.flushTxs() }, this.txOptions.batchMs)
+  }
+
+  /** Gossips the queued transactions now (one message). */
+  flushTxs (): void {
+    if (this.outboxTimer !== undefined) clearTimeout(this.outboxTimer)
+    this.outboxTimer = undefined
+    if (this.outbox.length === 0) return
+    const batch = this.outbox
+    this.outbox = []
+    this.outboxBytes = 0
+    this.publish(this.topics.tx, encodeTxBatch(batch))
   }
 
   private publish (topic: string, data: Uint8Array): void {

@@ -7,7 +7,7 @@
  *   const net = new FolioNetwork({ privateKey, listen, bootstrap, chain, addTx, consensus, log })
  *   await net.start()                    // listens, dials bootstrap peers, syncs, then resumes consensus
  *   bridge.addSink(net.sink())           // consensus → gossip
- *   mempool.onAdded(p => net.publishTx(p.bytes))
+ *   mempool.onAdded(p => { if (!p.fromPeer) net.publishTx(p.bytes) })
  *   net.peers(); net.syncing
  *   await net.stop()
  */

@@ -136,7 +136,7 @@ export class FolioNetwork {
       evidence: (ev) => { for (const fn of this.evidenceListeners) fn(ev) },
       aheadHint: () => { this.hintBehind() },
       record: (height, kind, data) => { if (height > chain.head().height) this.recent.add(height, kind, data) }
-    }, log)
+    }, log, { batchMs: opts.txBatchMs, maxBytes: opts.maxSmallMessageBytes })
     chain.onBlock((b) => { this.recent.prune(b.height) })
     this.syncer = new BlockSync({
       chain: {
@@ -230,6 +230,7 @@ export class FolioNetwork {
     }
   }
 
+  /** Gossips one of this node's own transactions (batched: see ConsensusGossip.publishTx). */
   publishTx (bytes: Uint8Array): void {
     this.gossip?.publishTx(bytes)
   }

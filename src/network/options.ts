@@ -4,8 +4,10 @@
  * size so that a largest legal block always fits a proposal message and a block-sync frame.
  */
 export interface NetworkOptions {
-  /** Largest gossip message other than a proposal (tx, vote, evidence). */
+  /** Largest gossip message other than a proposal: a transaction batch (votes and evidence are far smaller). */
   maxSmallMessageBytes: number
+  /** A node's own transactions wait at most this long to be gossiped together in one message. */
+  txBatchMs: number
   /** Envelope bytes allowed on top of a block in a proposal message or a block-sync frame. */
   envelopeBytes: number
   /** Blocks asked for in one block-sync request (and the most a server returns). */
@@ -36,6 +38,7 @@ export interface NetworkOptions {
 
 export const defaultNetworkOptions: Readonly<NetworkOptions> = Object.freeze({
   maxSmallMessageBytes: 256 * 1024,
+  txBatchMs: 20,
   envelopeBytes: 64 * 1024,
   syncBatchBlocks: 100,
   syncResponseBytes: 8 * 1024 * 1024,

@@ -12,7 +12,7 @@ export interface Topics {
 
 export function topicsFor (chainId: string): Topics {
   const t = {
-    tx: `/folio/${chainId}/tx/1`,
+    tx: `/folio/${chainId}/tx/2`,
     proposal: `/folio/${chainId}/proposal/1`,
     vote: `/folio/${chainId}/vote/1`,
     evidence: `/folio/${chainId}/evidence/1`

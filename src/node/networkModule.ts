@@ -40,7 +40,7 @@ export function networkModule (overrides: Partial<NetworkOptions> = {}): NodeMod
         listen: config.p2p.listen,
         bootstrap: config.p2p.bootstrap,
         chain,
-        addTx: async (bytes) => await mempool.addBytes(bytes, { dryRun: false }),
+        addTx: async (bytes) => await mempool.addBytes(bytes, { dryRun: false, fromPeer: true }),
         checkTx: (bytes) => { mempool.checkStateless(bytes) },
         consensus,
         log,
@@ -53,7 +53,8 @@ export function networkModule (overrides: Partial<NetworkOptions> = {}): NodeMod
       network.onEvidence((ev) => {
         log.warn({ height: ev.voteA.height, validator: toHex(ev.voteA.validator) }, 'double-sign evidence received')
       })
-      mempool.onAdded((p) => { network.publishTx(p.bytes) })
+      // our own transactions are gossiped; a peer's batch is relayed by gossipsub as it arrived
+      mempool.onAdded((p) => { if (!p.fromPeer) network.publishTx(p.bytes) })
 
       const peersGauge = new Gauge({
         name: 'folio_p2p_peers',

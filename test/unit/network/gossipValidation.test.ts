@@ -11,7 +11,8 @@ import { ed25519Sign } from '../../../src/crypto/index.js'
 import { devnetValidatorKey } from '../../../src/node/devnetKeys.js'
 import { MempoolError } from '../../../src/mempool/index.js'
 import {
-  validateVoteMessage, validateProposalMessage, admitTxMessage, encodeProposalMessage, type GossipChainView
+  validateVoteMessage, validateProposalMessage, admitTxMessage, encodeProposalMessage, type GossipChainView,
+  encodeTxBatch, decodeTxBatch, MAX_TXS_PER_MESSAGE
 } from '../../../src/network/gossipValidation.js'
 import { GossipValidationError } from '../../../src/network/errors.js'
 
@@ -106,5 +107,19 @@ describe('network/gossipValidation', () => {
     expect(await run(async () => {})).to.equal('accept')
     expect(await run(refuse('INVALID'))).to.equal('reject:INVALID_TX')
     for (const code of ['NONCE_GAP', 'DUPLICATE', 'FULL'] as const) expect(await run(refuse(code))).to.equal('ignore:TX_NOT_ADMITTED')
+  })
+
+  it('takes a transaction batch only as a canonical list of 1 to MAX_TXS_PER_MESSAGE byte strings', async () => {
+    const { rlpEncode } = await import('../../../src/codec/index.js')
+    const txs = [new Uint8Array([1, 2, 3]), new Uint8Array(200).fill(9)]
+    expect(decodeTxBatch(encodeTxBatch(txs), 1024)).to.deep.equal(txs)
+    expect(verdict(() => decodeTxBatch(rlpEncode([]), 1024))).to.equal('reject:MALFORMED')
+    expect(verdict(() => decodeTxBatch(rlpEncode(new Uint8Array([1])), 1024))).to.equal('reject:MALFORMED')
+    expect(verdict(() => decodeTxBatch(rlpEncode([new Uint8Array([1]), [new Uint8Array([2])]]), 1024))).to.equal('reject:MALFORMED')
+    expect(verdict(() => decodeTxBatch(new Uint8Array([0xc3, 0x01]), 1024))).to.equal('reject:MALFORMED')
+    expect(verdict(() => decodeTxBatch(encodeTxBatch(txs), 64))).to.equal('reject:MALFORMED')
+    const many = Array.from({ length: MAX_TXS_PER_MESSAGE + 1 }, () => new Uint8Array([7]))
+    expect(verdict(() => decodeTxBatch(encodeTxBatch(many), 1 << 20))).to.equal('reject:MALFORMED')
+    expect(decodeTxBatch(encodeTxBatch(many.slice(1)), 1 << 20)).to.have.length(MAX_TXS_PER_MESSAGE)
   })
 })
