@@ -6,7 +6,8 @@
  * The pool emits events and knows nothing of the network.
  */
 import type { Tx } from '../blocks/types.js'
-import { decodeTx, encodeTx, txId, txSender, validateTxStateless } from '../blocks/index.js'
+import { decodeTx, encodeTx, txId, txSender, txSigningBytes, validateTxStateless } from '../blocks/index.js'
+import type { SignatureCheck } from '../crypto/verifier.js'
 import { toHex } from '../codec/index.js'
 import { type ChainParams, minFee, txHandler } from '../state/index.js'
 import { isFolioError, errorMessage } from '../errors.js'
@@ -22,6 +23,8 @@ export interface MempoolChain {
   isCommitted: (id: Uint8Array) => Promise<boolean>
   /** Runs the transaction against committed state; throws when its body would be rejected. */
   dryRun?: (tx: Tx) => Promise<void>
+  /** Checks many signatures at once, off the event loop (src/crypto/verifier.ts); for gossiped batches. */
+  verifier?: { verifyMany: (checks: SignatureCheck[]) => Promise<boolean[]> }
 }
 
 export interface PendingTx {
@@ -73,7 +76,7 @@ export class Mempool {
 
   /** True when this exact transaction (id and signature) already passed the stateless checks here. */
   verified (tx: Tx): boolean {
-    const key = toHex(txId(tx)) + toHex(tx.signature)
+    const key = statelessKey(tx)
     return this.statelessOk.has(key) || this.statelessOkBefore.has(key)
   }
 
@@ -87,13 +90,7 @@ export class Mempool {
 
   /** Admits encoded bytes (from RPC or gossip). Throws MempoolError with a reason a person can act on. */
   async addBytes (bytes: Uint8Array, opts: AddOptions = {}): Promise<PendingTx> {
-    let tx: Tx
-    try {
-      tx = decodeTx(bytes, { maxBytes: this.chain.params.maxTxBytes })
-    } catch (err) {
-      throw new MempoolError('INVALID', `transaction does not decode: ${errorMessage(err)}`)
-    }
-    return await this.add(tx, bytes, opts)
+    return await this.add(this.decode(bytes), bytes, opts)
   }
 
   /**
@@ -101,14 +98,46 @@ export class Mempool {
    * the decoded transaction is remembered so that its later admission does not redo them.
    */
   checkStateless (bytes: Uint8Array): Tx {
-    let tx: Tx
+    const tx = this.decode(bytes)
+    this.validateStateless(tx)
+    return tx
+  }
+
+  /**
+   * The stateless checks of a batch (a gossip message), with the signatures checked together on
+   * the verifier's worker threads when the pool has one. Throws MempoolError INVALID (or
+   * FEE_TOO_LOW) for the first transaction that fails; otherwise returns them decoded, remembered
+   * as checked.
+   */
+  async checkStatelessMany (list: Uint8Array[]): Promise<Tx[]> {
+    const verifier = this.chain.verifier
+    const txs = list.map(bytes => this.decode(bytes))
+    const unsigned: Array<{ tx: Tx, key: string }> = []
+    for (const tx of txs) {
+      const key = statelessKey(tx)
+      if (this.statelessOk.has(key) || this.statelessOkBefore.has(key)) continue
+      this.applyStatelessRules(tx, verifier !== undefined)
+      if (verifier === undefined) this.noteStatelessOk(key)
+      else unsigned.push({ tx, key })
+    }
+    if (verifier !== undefined && unsigned.length > 0) {
+      const checks = unsigned.map(({ tx }) => ({ publicKey: tx.from, message: txSigningBytes(tx), signature: tx.signature }))
+      const valid = await verifier.verifyMany(checks)
+      const bad = valid.indexOf(false)
+      if (bad >= 0) {
+        throw new MempoolError('INVALID', `signature does not verify for sender ${toHex(unsigned[bad].tx.from)} over transaction ${toHex(txId(unsigned[bad].tx))}`)
+      }
+      for (const { key } of unsigned) this.noteStatelessOk(key)
+    }
+    return txs
+  }
+
+  private decode (bytes: Uint8Array): Tx {
     try {
-      tx = decodeTx(bytes, { maxBytes: this.chain.params.maxTxBytes })
+      return decodeTx(bytes, { maxBytes: this.chain.params.maxTxBytes })
     } catch (err) {
       throw new MempoolError('INVALID', `transaction does not decode: ${errorMessage(err)}`)
     }
-    this.validateStateless(tx)
-    return tx
   }
 
   /**
@@ -120,21 +149,28 @@ export class Mempool {
   private statelessOkBefore = new Set<string>()
 
   private validateStateless (tx: Tx): void {
-    // the id does not cover the signature, so the memo key must
-    const idHex = toHex(txId(tx)) + toHex(tx.signature)
-    if (this.statelessOk.has(idHex) || this.statelessOkBefore.has(idHex)) return
+    const key = statelessKey(tx)
+    if (this.statelessOk.has(key) || this.statelessOkBefore.has(key)) return
+    this.applyStatelessRules(tx, false)
+    this.noteStatelessOk(key)
+  }
+
+  private applyStatelessRules (tx: Tx, skipSignature: boolean): void {
     const { params, chainId } = this.chain
     try {
-      validateTxStateless(tx, { chainId, minFee: n => minFee(params, n), maxTxBytes: params.maxTxBytes })
+      validateTxStateless(tx, { chainId, minFee: n => minFee(params, n), maxTxBytes: params.maxTxBytes, skipSignature })
     } catch (err) {
       const code = isFolioError(err) && err.code === 'FEE_TOO_LOW' ? 'FEE_TOO_LOW' : 'INVALID'
       throw new MempoolError(code, errorMessage(err))
     }
+  }
+
+  private noteStatelessOk (key: string): void {
     if (this.statelessOk.size >= 20_000) {
       this.statelessOkBefore = this.statelessOk
       this.statelessOk = new Set()
     }
-    this.statelessOk.add(idHex)
+    this.statelessOk.add(key)
   }
 
   async add (tx: Tx, encoded?: Uint8Array, opts: AddOptions = {}): Promise<PendingTx> {
@@ -325,4 +361,9 @@ export class Mempool {
   senders (): Uint8Array[] {
     return [...this.bySender.values()].map(q => txSender(q[0].tx))
   }
+}
+
+/** The memo key of the stateless checks: the id does not cover the signature, so the key must. */
+function statelessKey (tx: Tx): string {
+  return toHex(txId(tx)) + toHex(tx.signature)
 }

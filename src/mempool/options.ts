@@ -5,6 +5,11 @@ export interface MempoolOptions {
   maxBytes: number
   /** Most pending transactions of one sender, so one account cannot fill the pool. */
   maxPerSender: number
+  /**
+   * Worker threads that check the signatures of gossiped transactions (src/crypto/verifier.ts);
+   * 0 checks them on the event loop. Unset: one less than the machine's cores, 1 to 4.
+   */
+  verifyWorkers?: number
 }
 
 export const DEFAULT_MEMPOOL_OPTIONS: MempoolOptions = {

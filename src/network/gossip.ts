@@ -7,7 +7,7 @@
 import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { encodeVote, encodeProposal } from '../blocks/index.js'
-import type { Proposal, Vote } from '../blocks/types.js'
+import type { Proposal, Tx, Vote } from '../blocks/types.js'
 import { encodeEvidence, type DuplicateVoteEvidence, type ConsensusSink } from '../consensus/index.js'
 import { errorMessage } from '../errors.js'
 import { GossipValidationError } from './errors.js'
@@ -21,9 +21,13 @@ import type { SyncLog } from './blockSync.js'
 export interface GossipTargets {
   receiveProposal: (proposal: Proposal, blockBytes: Uint8Array) => void
   receiveVote: (vote: Vote) => void
-  addTx: (bytes: Uint8Array) => Promise<unknown>
-  /** Stateless checks of a transaction (decoding, chain, fee, size, signature); throws if invalid. */
-  checkTx?: (bytes: Uint8Array) => void
+  /** Admits a transaction to the pool (`tx` is its decoded form when checkTxs already decoded it). */
+  addTx: (bytes: Uint8Array, tx?: Tx) => Promise<unknown>
+  /**
+   * Stateless checks of a batch of transactions (decoding, chain, fee, size, signatures); resolves
+   * to them decoded, or throws if any is invalid.
+   */
+  checkTxs?: (txs: Uint8Array[]) => Promise<Tx[]>
   evidence: (ev: DuplicateVoteEvidence) => void
   /** A valid message for a height we have not reached: we may be behind. */
   aheadHint: (height: number) => void
@@ -84,17 +88,16 @@ export class ConsensusGossip {
     })
     this.handlers.set(topics.tx, async (data) => {
       const txs = decodeTxBatch(data, this.txOptions.maxBytes)
-      if (targets.checkTx !== undefined) {
+      if (targets.checkTxs !== undefined) {
         // Rule: every transaction of a batch is valid on its face, or the sender relayed garbage
-        for (const tx of txs) {
-          try {
-            targets.checkTx(tx)
-          } catch (err) {
-            throw new GossipValidationError('reject', 'INVALID_TX', `transaction: ${errorMessage(err)}`)
-          }
+        let decoded: Tx[]
+        try {
+          decoded = await targets.checkTxs(txs)
+        } catch (err) {
+          throw new GossipValidationError('reject', 'INVALID_TX', `transaction: ${errorMessage(err)}`)
         }
         // relay the batch now, admit its transactions to the pool in the background
-        for (const tx of txs) this.queueTx(tx)
+        decoded.forEach((tx, i) => { this.queueTx(txs[i], tx) })
         return
       }
       let admitted = 0
@@ -119,22 +122,22 @@ export class ConsensusGossip {
     }
   }
 
-  private readonly txBacklog: Uint8Array[] = []
+  private readonly txBacklog: Array<{ bytes: Uint8Array, tx: Tx }> = []
   private txDrainScheduled = false
 
   /**
-   * Gossipsub validates a peer's messages in order, so a validator that waits on mempool
-   * admission holds every later message of that peer — votes included — behind it. Transactions
-   * are therefore only checked statelessly in the validator and admitted here, a batch per turn of
-   * the event loop; past the backlog limit they are dropped (the pool is best effort, and the
+   * A validator that waited on mempool admission would keep gossipsub from forwarding the batch
+   * and hold the event loop for the whole batch. Transactions are therefore only checked
+   * statelessly in the validator (signatures on worker threads) and admitted here, a slice per turn
+   * of the event loop; past the backlog limit they are dropped (the pool is best effort, and the
    * transaction's origin node still holds it).
    */
-  private queueTx (data: Uint8Array): void {
+  private queueTx (bytes: Uint8Array, tx: Tx): void {
     if (this.txBacklog.length >= TX_BACKLOG_LIMIT) {
       this.counters.ignored++
       return
     }
-    this.txBacklog.push(data)
+    this.txBacklog.push({ bytes, tx })
     this.scheduleTxDrain()
   }
 
@@ -149,9 +152,9 @@ export class ConsensusGossip {
 
   private async drainTxs (): Promise<void> {
     const batch = this.txBacklog.splice(0, TX_BATCH)
-    for (const data of batch) {
+    for (const { bytes, tx } of batch) {
       try {
-        await this.targets.addTx(data)
+        await this.targets.addTx(bytes, tx)
       } catch {
         // not admitted (nonce, balance, duplicate): the stateless checks already passed
       }

@@ -10,7 +10,7 @@ import type { PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Chain } from '../state/index.js'
 import type { ConsensusSink, DuplicateVoteEvidence } from '../consensus/index.js'
-import type { Proposal, Vote } from '../blocks/types.js'
+import type { Proposal, Tx, Vote } from '../blocks/types.js'
 import { errorMessage } from '../errors.js'
 import { createHost, SCORE_THRESHOLDS, type FolioLibp2p } from './host.js'
 import { topicsFor } from './topics.js'
@@ -37,9 +37,9 @@ export interface NetworkInit {
   listen: string[]
   bootstrap: string[]
   chain: Chain
-  addTx: (bytes: Uint8Array) => Promise<unknown>
-  /** Stateless checks of a gossiped transaction; throws when invalid (see gossip.ts). */
-  checkTx?: (bytes: Uint8Array) => void
+  addTx: (bytes: Uint8Array, tx?: Tx) => Promise<unknown>
+  /** Stateless checks of a gossiped batch of transactions; throws when one is invalid (see gossip.ts). */
+  checkTxs?: (txs: Uint8Array[]) => Promise<Tx[]>
   consensus: ConsensusControl & {
     receiveProposal: (p: Proposal, blockBytes: Uint8Array) => void
     receiveVote: (v: Vote) => void
@@ -132,7 +132,7 @@ export class FolioNetwork {
       receiveProposal: (p, b) => { if (!this.syncing) this.init.consensus.receiveProposal(p, b) },
       receiveVote: (v) => { if (!this.syncing) this.init.consensus.receiveVote(v) },
       addTx: this.init.addTx,
-      checkTx: this.init.checkTx,
+      checkTxs: this.init.checkTxs,
       evidence: (ev) => { for (const fn of this.evidenceListeners) fn(ev) },
       aheadHint: () => { this.hintBehind() },
       record: (height, kind, data) => { if (height > chain.head().height) this.recent.add(height, kind, data) }

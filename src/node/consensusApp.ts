@@ -84,6 +84,7 @@ export class NodeConsensusApp implements ConsensusApp {
     const { chain, mempool } = this.deps
     const head = chain.head()
     if (this.deps.address === null) throw new Error('a non-validating node cannot propose')
+    const started = performance.now()
     const params = chain.params
     const maxBytes = Math.min(params.maxBlockBytes - BLOCK_OVERHEAD, this.deps.maxProposalBytes ?? DEFAULT_MAX_PROPOSAL_BYTES)
     const maxTxs = Math.min(params.maxBlockTxs, this.deps.maxProposalTxs ?? DEFAULT_MAX_PROPOSAL_TXS)
@@ -106,6 +107,7 @@ export class NodeConsensusApp implements ConsensusApp {
         await chain.prepare(block)
         const bytes = encodeBlock(block)
         this.decoded.set(toHex(sha256(bytes)), block)
+        this.deps.log.debug({ height, txs: picked.length, bytes: bytes.length, ms: Math.round(performance.now() - started) }, 'proposing block')
         return { hash: blockHash(header), bytes }
       } catch (err) {
         // a pending transaction went stale (rare: the pool re-checks after every block); propose empty
@@ -118,6 +120,7 @@ export class NodeConsensusApp implements ConsensusApp {
 
   async validateBlock (height: number, bytes: Uint8Array): Promise<Uint8Array | null> {
     const { chain, mempool } = this.deps
+    const started = performance.now()
     try {
       const params = chain.params
       const block = this.decode(bytes)
@@ -144,6 +147,7 @@ export class NodeConsensusApp implements ConsensusApp {
         verifyCommit(chain.chainId, this.validatorSet(height - 1), block.lastCommit)
       }
       await chain.prepare(block)
+      this.deps.log.debug({ height, txs: block.txs.length, ms: Math.round(performance.now() - started) }, 'validated proposed block')
       return blockHash(h)
     } catch (err) {
       this.deps.log.warn({ height, err: errorMessage(err) }, 'rejected proposed block')
@@ -153,9 +157,10 @@ export class NodeConsensusApp implements ConsensusApp {
 
   async commitBlock (height: number, bytes: Uint8Array, commit: Commit): Promise<void> {
     const { chain, mempool } = this.deps
+    const started = performance.now()
     const block = this.decode(bytes)
     const committed = await chain.commit(block, commit)
     await mempool.recheck(committed.executed.map(e => e.id), committed.executed.map(e => e.sender))
-    this.deps.log.debug({ height, hash: toHex(committed.hash), txs: block.txs.length }, 'committed block')
+    this.deps.log.debug({ height, hash: toHex(committed.hash), txs: block.txs.length, ms: Math.round(performance.now() - started), pending: mempool.size }, 'committed block')
   }
 }

@@ -9,7 +9,8 @@ import { errorMessage } from '../errors.js'
 
 export async function runNode (home: string, opts: { logFile?: string } = {}): Promise<void> {
   const config = await loadConfig(home)
-  const log = createLogger({ level: config.logLevel, name: config.name, destination: opts.logFile })
+  // FOLIO_LOG_LEVEL overrides the config for one run (docs/running.md)
+  const log = createLogger({ level: process.env.FOLIO_LOG_LEVEL ?? config.logLevel, name: config.name, destination: opts.logFile })
   const node = await FolioNode.create({ config, log })
   let exiting = false
   const shutdown = (signal: string): void => {

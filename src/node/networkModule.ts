@@ -40,8 +40,10 @@ export function networkModule (overrides: Partial<NetworkOptions> = {}): NodeMod
         listen: config.p2p.listen,
         bootstrap: config.p2p.bootstrap,
         chain,
-        addTx: async (bytes) => await mempool.addBytes(bytes, { dryRun: false, fromPeer: true }),
-        checkTx: (bytes) => { mempool.checkStateless(bytes) },
+        addTx: async (bytes, tx) => tx !== undefined
+          ? await mempool.add(tx, bytes, { dryRun: false, fromPeer: true })
+          : await mempool.addBytes(bytes, { dryRun: false, fromPeer: true }),
+        checkTxs: async (list) => await mempool.checkStatelessMany(list),
         consensus,
         log,
         options: { ...fromConfig, ...overrides }

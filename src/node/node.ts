@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { collectDefaultMetrics, Registry, Gauge, Counter } from 'prom-client'
+import { SignatureVerifier } from '../crypto/verifier.js'
 import { LevelStore, Chain, parseGenesis, accountKey, decodeAccount, type Genesis } from '../state/index.js'
 import { Mempool } from '../mempool/index.js'
 import {
@@ -96,12 +97,15 @@ export class FolioNode {
       const chain = this.chain
       log.info({ height: chain.head().height, chainId: chain.chainId }, 'chain opened')
 
+      const verifier = new SignatureVerifier({ workers: config.mempool.verifyWorkers })
+      this.stoppers.push(async () => await verifier.close())
       this.mempool = new Mempool({
         chainId: chain.chainId,
         params: chain.params,
         account: async (address) => decodeAccount(await chain.state.get(accountKey(address))),
         isCommitted: async (id) => (await chain.blocks.txLocation(id)) !== undefined,
-        dryRun: async (tx) => await dryRunTx(chain, tx)
+        dryRun: async (tx) => await dryRunTx(chain, tx),
+        verifier
       }, config.mempool)
 
       this.setupMetrics()

@@ -4,16 +4,18 @@ import { accountKey, decodeAccount, type Chain } from '../../../src/state/index.
 import { encodeTx, signTx } from '../../../src/blocks/index.js'
 import { testAccount, testGenesis, openChain, transfer, nextBlock, CHAIN_ID } from '../../helpers/chainFixture.js'
 import { dryRunTx } from '../../../src/node/dryRun.js'
+import { SignatureVerifier } from '../../../src/crypto/verifier.js'
 
 const [alice, bob, carol] = [testAccount(0), testAccount(1), testAccount(2)]
 
-function poolFor (chain: Chain, opts = {}): Mempool {
+function poolFor (chain: Chain, opts = {}, verifier?: SignatureVerifier): Mempool {
   return new Mempool({
     chainId: chain.chainId,
     params: chain.params,
     account: async (a) => decodeAccount(await chain.state.get(accountKey(a))),
     isCommitted: async (id) => (await chain.blocks.txLocation(id)) !== undefined,
-    dryRun: async (tx) => await dryRunTx(chain, tx)
+    dryRun: async (tx) => await dryRunTx(chain, tx),
+    verifier
   }, opts)
 }
 
@@ -49,6 +51,31 @@ describe('mempool', () => {
     await rejects(pool.addBytes(new Uint8Array([1, 2, 3])), 'INVALID', /does not decode/)
     expect(pool.size).to.equal(0)
   })
+
+  for (const workers of [undefined, 1]) {
+    it(`checks a gossiped batch statelessly${workers === undefined ? ' on the event loop' : ' with signatures on a worker thread'}, and remembers it`, async () => {
+      const chain = await openChain(testGenesis(3))
+      const verifier = workers === undefined ? undefined : new SignatureVerifier({ workers })
+      try {
+        const pool = poolFor(chain, {}, verifier)
+        const good = [transfer(alice, 0n, bob, 10n), transfer(bob, 0n, carol, 5n)]
+        const decoded = await pool.checkStatelessMany(good.map(encodeTx))
+        expect(decoded.map(t => t.nonce)).to.deep.equal([0n, 0n])
+        expect(pool.verified(decoded[0])).to.equal(true)
+        expect(pool.size).to.equal(0) // checked, not admitted
+        const forged = { ...transfer(carol, 0n, alice, 1n), signature: new Uint8Array(64).fill(1) }
+        const fresh = transfer(carol, 1n, alice, 1n)
+        await rejects(pool.checkStatelessMany([encodeTx(forged), encodeTx(fresh)]), 'INVALID', /signature does not verify/)
+        expect(pool.verified(fresh)).to.equal(false) // nothing of a rejected batch is remembered as checked
+        await rejects(pool.checkStatelessMany([encodeTx(transfer(alice, 1n, bob, 10n, 5n))]), 'FEE_TOO_LOW')
+        await rejects(pool.checkStatelessMany([new Uint8Array([1, 2, 3])]), 'INVALID', /does not decode/)
+        await pool.add(decoded[0], encodeTx(good[0]), { fromPeer: true })
+        expect(pool.select(1 << 20, 10).map(p => p.fromPeer)).to.deep.equal([true])
+      } finally {
+        await verifier?.close()
+      }
+    })
+  }
 
   it('checks the balance against committed state plus pending spends', async () => {
     const chain = await openChain(testGenesis(3, 100_000n))
