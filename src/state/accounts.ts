@@ -8,17 +8,44 @@ import { registerTxHandler } from './registry.js'
 import { stateKey } from './keys.js'
 import { StateError } from './errors.js'
 import { encodeAddress } from '../crypto/index.js'
+import { bytesEqual } from '../codec/index.js'
 
 export const AccountRecord = struct({ balance: uint(), nonce: uint() })
 export type Account = Infer<typeof AccountRecord>
 
+/**
+ * A transaction's sender, its recipient and a block's proposer are each looked up several times
+ * while a block executes, always through the same Uint8Array: their keys are remembered per array.
+ * Addresses are never mutated once decoded.
+ */
+const keysOf = new WeakMap<Uint8Array, Uint8Array>()
+
 export function accountKey (address: Uint8Array): Uint8Array {
-  return stateKey('acct', address)
+  let key = keysOf.get(address)
+  if (key === undefined || !bytesEqual(key.subarray(key.length - address.length), address)) {
+    key = stateKey('acct', address)
+    keysOf.set(address, key)
+  }
+  return key
 }
 
+/**
+ * Decoded records by the stored bytes they came from. The state cache and a block's overlay hand
+ * out the same bytes object until the account is written again, so reading an account twice in a
+ * transaction (admission, then execution) decodes it once. Records are frozen: callers build new
+ * ones with spread, never mutate.
+ */
+const decoded = new WeakMap<Uint8Array, Account>()
+const EMPTY: Account = Object.freeze({ balance: 0n, nonce: 0n })
+
 export function decodeAccount (bytes: Uint8Array | undefined): Account {
-  if (bytes === undefined) return { balance: 0n, nonce: 0n }
-  return AccountRecord.fromBytes(bytes)
+  if (bytes === undefined) return EMPTY
+  let acct = decoded.get(bytes)
+  if (acct === undefined) {
+    acct = Object.freeze(AccountRecord.fromBytes(bytes))
+    decoded.set(bytes, acct)
+  }
+  return acct
 }
 
 export async function getAccount (state: StateOverlay, address: Uint8Array): Promise<Account> {
