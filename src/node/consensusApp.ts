@@ -12,7 +12,7 @@ import type { Mempool } from '../mempool/index.js'
 import { ValidatorSet, verifyCommit, type ConsensusApp, type ProposedBlock } from '../consensus/index.js'
 import { errorMessage } from '../errors.js'
 import { sha256 } from '../crypto/index.js'
-import { txId as txSigningId } from '../blocks/index.js'
+import { txId as txSigningId, txSender } from '../blocks/index.js'
 import type { Logger } from './logger.js'
 
 /** Bytes kept free in a block for its header and commit. */
@@ -88,34 +88,32 @@ export class NodeConsensusApp implements ConsensusApp {
     const params = chain.params
     const maxBytes = Math.min(params.maxBlockBytes - BLOCK_OVERHEAD, this.deps.maxProposalBytes ?? DEFAULT_MAX_PROPOSAL_BYTES)
     const maxTxs = Math.min(params.maxBlockTxs, this.deps.maxProposalTxs ?? DEFAULT_MAX_PROPOSAL_TXS)
-    let picked = mempool.select(maxBytes, maxTxs)
+    const picked = mempool.select(maxBytes, maxTxs)
     const now = this.deps.now?.() ?? Date.now()
-    for (let attempt = 0; ; attempt++) {
-      const header: Header = {
-        chainId: chain.chainId,
-        height,
-        time: Math.max(now, head.time),
-        prevHash: head.hash,
-        txRoot: merkleRoot(picked.map(p => p.id)),
-        stateRoot: head.stateRoot,
-        validatorsHash: this.validatorSet(height).hash(),
-        proposer: this.deps.address,
-        lastCommitHash: lastCommit === null ? ZERO_HASH : commitHash(lastCommit)
-      }
-      const block: Block = { header, txs: picked.map(p => p.tx), lastCommit }
-      try {
-        await chain.prepare(block)
-        const bytes = encodeBlock(block)
-        this.decoded.set(toHex(sha256(bytes)), block)
-        this.deps.log.debug({ height, txs: picked.length, bytes: bytes.length, ms: Math.round(performance.now() - started) }, 'proposing block')
-        return { hash: blockHash(header), bytes }
-      } catch (err) {
-        // a pending transaction went stale (rare: the pool re-checks after every block); propose empty
-        this.deps.log.warn({ err: errorMessage(err), attempt }, 'proposal did not execute; proposing an empty block')
-        if (picked.length === 0 || attempt > 0) throw err
-        picked = []
-      }
+    const header: Header = {
+      chainId: chain.chainId,
+      height,
+      time: Math.max(now, head.time),
+      prevHash: head.hash,
+      txRoot: merkleRoot(picked.map(p => p.id)),
+      stateRoot: head.stateRoot,
+      validatorsHash: this.validatorSet(height).hash(),
+      proposer: this.deps.address,
+      lastCommitHash: lastCommit === null ? ZERO_HASH : commitHash(lastCommit)
     }
+    const block: Block = { header, txs: picked.map(p => p.tx), lastCommit }
+    const bytes = encodeBlock(block)
+    this.decoded.set(toHex(sha256(bytes)), block)
+    // The block goes out before it has executed here: the pool admitted each transaction against
+    // committed state and re-checked it after the last block, so it executes — on every validator,
+    // this one included (validateBlock waits for it) — while it travels. Should a transaction have
+    // gone stale after all, this validator prevotes nil like the others and the pool drops it.
+    chain.prepare(block).catch(async (err) => {
+      this.deps.log.warn({ height, err: errorMessage(err) }, 'our own proposal did not execute; re-checking the pool')
+      await mempool.recheck([], picked.map(p => txSender(p.tx)))
+    }).catch(() => {})
+    this.deps.log.debug({ height, txs: picked.length, bytes: bytes.length, ms: Math.round(performance.now() - started) }, 'proposing block')
+    return { hash: blockHash(header), bytes }
   }
 
   async validateBlock (height: number, bytes: Uint8Array): Promise<Uint8Array | null> {
@@ -159,7 +157,7 @@ export class NodeConsensusApp implements ConsensusApp {
     const { chain, mempool } = this.deps
     const started = performance.now()
     const block = this.decode(bytes)
-    const committed = await chain.commit(block, commit)
+    const committed = await chain.commit(block, commit, bytes)
     await mempool.recheck(committed.executed.map(e => e.id), committed.executed.map(e => e.sender))
     this.deps.log.debug({ height, hash: toHex(committed.hash), txs: block.txs.length, ms: Math.round(performance.now() - started), pending: mempool.size }, 'committed block')
   }

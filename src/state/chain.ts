@@ -65,7 +65,8 @@ export const ZERO_HASH = new Uint8Array(32)
 
 export class Chain {
   private current: Head
-  private readonly prepared = new Map<string, Prepared>()
+  /** Executions by block hash, finished or still running (a proposal executes while it travels). */
+  private readonly prepared = new Map<string, { parentHash: Uint8Array, result: Promise<Prepared> }>()
   private readonly listeners: Array<(b: CommittedBlock) => void> = []
   private readonly indexers: Indexer[] = []
   private commitQueue: Promise<unknown> = Promise.resolve()
@@ -219,7 +220,18 @@ export class Chain {
     const hash = blockHash(h)
     const key = toHex(hash)
     const cached = this.prepared.get(key)
-    if (cached !== undefined && bytesEqual(cached.parentHash, head.hash)) return cached
+    if (cached !== undefined && bytesEqual(cached.parentHash, head.hash)) return await cached.result
+    const result = this.execute(block, head.hash, hash)
+    const entry = { parentHash: head.hash, result }
+    if (this.prepared.size > 8) this.prepared.clear()
+    this.prepared.set(key, entry)
+    // a failed execution is not remembered: asking again executes again
+    result.catch(() => { if (this.prepared.get(key) === entry) this.prepared.delete(key) })
+    return await result
+  }
+
+  private async execute (block: Block, parentHash: Uint8Array, hash: Uint8Array): Promise<Prepared> {
+    const h = block.header
     const overlay = new StateOverlay(this.state)
     const env: BlockEnv = {
       chainId: this.chainId,
@@ -229,26 +241,26 @@ export class Chain {
       params: this.params
     }
     const executed = await executeBlockTxs(overlay, block.txs, env, (msg, err) => this.log?.error({ err }, msg))
-    const prepared = { parentHash: head.hash, hash, overlay, executed }
-    if (this.prepared.size > 8) this.prepared.clear()
-    this.prepared.set(key, prepared)
-    return prepared
+    return { parentHash, hash, overlay, executed }
   }
 
-  /** Commits `block`, decided by `commit` (its precommits), in one atomic batch. */
-  async commit (block: Block, commit: Commit | null): Promise<CommittedBlock> {
-    const run = this.commitQueue.then(async () => await this.commitNow(block, commit))
+  /**
+   * Commits `block`, decided by `commit` (its precommits), in one atomic batch. `encoded` is the
+   * block's canonical encoding when the caller has it (as received), saving a re-encoding.
+   */
+  async commit (block: Block, commit: Commit | null, encoded?: Uint8Array): Promise<CommittedBlock> {
+    const run = this.commitQueue.then(async () => await this.commitNow(block, commit, encoded))
     this.commitQueue = run.catch(() => {})
     return await run
   }
 
-  private async commitNow (block: Block, commit: Commit | null): Promise<CommittedBlock> {
+  private async commitNow (block: Block, commit: Commit | null, encoded?: Uint8Array): Promise<CommittedBlock> {
     const prepared = await this.prepare(block)
     const changes = prepared.overlay.changes()
     const { root, ops } = await this.state.commitChanges(changes)
     const height = block.header.height
     const committed: CommittedBlock = { block, hash: prepared.hash, height, executed: prepared.executed, changes }
-    const blockOps = this.blocks.blockOps(height, prepared.hash, encodeBlock(block), commit,
+    const blockOps = this.blocks.blockOps(height, prepared.hash, encoded ?? encodeBlock(block), commit,
       prepared.executed.map(e => ({ id: e.id, result: e.result })))
     const indexOps: BatchOp[] = []
     for (const ix of this.indexers) indexOps.push(...await ix.blockOps(committed, prepared.overlay))
