@@ -60,6 +60,8 @@ export class Mempool {
   /** A lower bound of the pending fees (exact after each makeRoom), for the cheap refusal above. */
   private lowestFee: bigint | undefined
   private seq = 0
+  /** Bumped by every recheck (a block was committed): admissions in flight re-read state. */
+  private stateEpoch = 0
   private readonly addedListeners: Listener[] = []
   private readonly removedListeners: Listener[] = []
   readonly opts: MempoolOptions
@@ -193,6 +195,9 @@ export class Mempool {
 
     const senderAddr = txSender(tx)
     const sender = toHex(senderAddr)
+    // a block committed while this admission awaited state (recheck bumps the epoch) may have
+    // included this very transaction: decide again against the new state
+    const epoch = this.stateEpoch
     const account = await this.chain.account(senderAddr)
     const queue = this.bySender.get(sender) ?? []
     const expected = account.nonce + BigInt(queue.length)
@@ -222,6 +227,7 @@ export class Mempool {
         throw new MempoolError('REJECTED', errorMessage(err), { cause: isFolioError(err) ? err.code : undefined })
       }
     }
+    if (epoch !== this.stateEpoch) return await this.add(tx, bytes, opts)
     const entry: PendingTx = { tx, bytes, id, idHex, sender, size: bytes.length, cost, seq: this.seq++, fromPeer: opts.fromPeer === true }
     this.makeRoom(entry)
     // re-read: an eviction may have shortened this sender's queue only from its tail, never below `expected`
@@ -328,6 +334,7 @@ export class Mempool {
    * senders it touched against the new committed state.
    */
   async recheck (includedIds: Uint8Array[], touchedSenders: Uint8Array[]): Promise<void> {
+    this.stateEpoch++
     for (const id of includedIds) {
       const p = this.byId.get(toHex(id))
       if (p != null) this.remove(p)

@@ -134,6 +134,30 @@ describe('mempool', () => {
     expect(pool.size).to.equal(0)
   })
 
+  it('decides again when a block commits while an admission waits for state', async () => {
+    const chain = await openChain(testGenesis(3))
+    let gate: (() => void) | undefined
+    const pool = new Mempool({
+      chainId: chain.chainId,
+      params: chain.params,
+      // the first read is held until the block below has committed and the pool re-checked
+      account: async (a) => {
+        const before = decodeAccount(await chain.state.get(accountKey(a)))
+        if (gate === undefined) await new Promise<void>(resolve => { gate = resolve })
+        return before
+      },
+      isCommitted: async (id) => (await chain.blocks.txLocation(id)) !== undefined
+    })
+    const tx = transfer(alice, 0n, bob, 10n)
+    const admitting = pool.add(tx, undefined, { fromPeer: true })
+    while (gate === undefined) await new Promise(resolve => setImmediate(resolve))
+    const committed = await chain.commit(nextBlock(chain, [tx]), null)
+    await pool.recheck(committed.executed.map(e => e.id), committed.executed.map(e => e.sender))
+    gate()
+    await rejects(admitting, 'ALREADY_COMMITTED')
+    expect(pool.size).to.equal(0)
+  })
+
   it('refuses a body the state machine would reject, with its message', async () => {
     const chain = await openChain(testGenesis(3))
     const pool = poolFor(chain)
