@@ -42,9 +42,10 @@ class BlockWatcher {
       const now = Date.now()
       if (info != null && info.height > this.height) {
         for (let h = this.height + 1; h <= info.height; h++) {
-          const b = await this.rpc.call('chain_getBlock', { height: h }).catch(() => null)
+          // ids only: the watcher must not load the node it reads with JSON for thousands of transactions
+          const b = await this.rpc.call('chain_getBlock', { height: h, txs: 'ids' }).catch(() => null)
           if (b == null) break
-          const ids = b.txs.map((t: any) => t.id as string)
+          const ids = b.txIds as string[]
           for (const id of ids) this.committedAt.set(id, now)
           this.blocks.push({ height: h, time: now, txs: ids, headerTime: b.header.time })
           this.height = h

@@ -49,6 +49,12 @@ describe('integration: JSON-RPC against a running node', function () {
     expect(byHeight.txs.map((x: any) => x.id)).to.include(sent.hash)
     const byHash = await t.rpc.call('chain_getBlock', { hash: byHeight.hash })
     expect(byHash.header.height).to.equal(sent.height)
+    const ids = await t.rpc.call('chain_getBlock', { height: sent.height, txs: 'ids' })
+    expect(ids.txIds).to.deep.equal(byHeight.txs.map((x: any) => x.id))
+    expect(ids).to.not.have.property('txs')
+    for (const field of ['hash', 'header', 'lastCommit']) expect(ids[field]).to.deep.equal(byHeight[field])
+    const bad = await t.rpc.call('chain_getBlock', { height: sent.height, txs: 'some' }).catch((e: Error) => e)
+    expect(String(bad)).to.match(/"txs" must be "full" or "ids"/)
   })
 
   it('proves an account against the state root carried by the next header', async () => {
