@@ -53,8 +53,14 @@ export async function getAccount (state: StateOverlay, address: Uint8Array): Pro
 }
 
 export function putAccount (state: StateOverlay, address: Uint8Array, account: Account): void {
-  if (account.balance === 0n && account.nonce === 0n) state.del(accountKey(address))
-  else state.put(accountKey(address), AccountRecord.toBytes(account))
+  if (account.balance === 0n && account.nonce === 0n) {
+    state.del(accountKey(address))
+    return
+  }
+  const bytes = AccountRecord.toBytes(account)
+  // the next read of this account (the next transaction's, in the same block) gets these bytes back
+  decoded.set(bytes, Object.freeze({ balance: account.balance, nonce: account.nonce }))
+  state.put(accountKey(address), bytes)
 }
 
 export async function credit (state: StateOverlay, address: Uint8Array, amount: bigint): Promise<void> {
