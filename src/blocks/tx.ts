@@ -333,7 +333,7 @@ export function validateTxStateless (tx: Tx, rules: TxRules): void {
   // Rule: signed by the key in `from` over the signing bytes.
   if (rules.skipSignature === true) return
   const signing = txSigningBytes(tx)
-  if (rules.isVerified !== undefined && rules.isVerified(sha256(signing))) return
+  if (rules.isVerified !== undefined && rules.isVerified(txId(tx))) return
   if (!ed25519Verify(tx.from, signing, tx.signature)) {
     throw new BlockError('BAD_SIGNATURE', `signature does not verify for sender ${toHex(tx.from)} over transaction ${toHex(sha256(signing))}`)
   }
