@@ -268,7 +268,7 @@ export class Download {
     if (outcome === 'duplicate') return
     this.received += bytes.length
     this.storing++
-    return this.exchange.store.put(this.card, index, bytes).then(() => {
+    return this.exchange.store.put(this.card, index, bytes, { verified: true }).then(() => {
       this.storing--
       this.exchange.announceHave(this.card, index)
       const list = this.waiters.get(index)
