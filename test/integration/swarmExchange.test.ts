@@ -1,7 +1,8 @@
 /**
  * The slice exchange between real libp2p nodes on 127.0.0.1: a 64 MiB card fetched byte-identical
  * from one seeder and from three at once, a keyless seeder serving what it fetched, a seeder that
- * forges slices (detected, banned, the file still completes), a seeder killed mid-playback, and
+ * forges slices (detected, banned, the file still completes, also when its slices come before the
+ * leaf layer), a seeder killed mid-playback, and
  * raw protocol abuse (malformed frames, out-of-range requests, absurd lengths, unknown cards).
  */
 import { expect } from 'chai'
@@ -80,6 +81,31 @@ describe('slice exchange over libp2p (loopback)', function () {
     expect(viewer.exchange.isBanned(liar.host.peerId.toString())).to.equal(true)
     expect(viewer.exchange.isBanned(honest.host.peerId.toString())).to.equal(false)
     expect(viewer.exchange.stats().peerFaults).to.be.greaterThan(0)
+  })
+
+  it('holds slices that arrive before the leaf layer, checks them once it is verified, bans a forger', async () => {
+    const data = randomContent(8 * 1024 * 1024)
+    const honest = await peer()
+    const { card, content } = await publishInto(honest.store, data, KEY)
+    const liar = await peer()
+    await publishInto(liar.store, data, KEY, 262_144, card)
+    // The liar answers the leaf request late (its leaves are genuine) and serves forged slices at
+    // once, so the viewer receives them before it can check anything.
+    const leafHashes = liar.store.leafHashes.bind(liar.store)
+    liar.store.leafHashes = async (c: Uint8Array) => { await new Promise(resolve => setTimeout(resolve, 300)); return await leafHashes(c) }
+    const get = liar.store.get.bind(liar.store)
+    liar.store.get = async (c: Uint8Array, i: number): Promise<Uint8Array | undefined> => { const b = await get(c, i); if (b != null) b[7] ^= 1; return b }
+    const viewer = await peer()
+    const swarm = swarmFor(viewer, card, content, [liar, honest])
+    const info = await swarm.card(card)
+    const it = swarm.read(info, 0, content.size - 1)
+    const first = await it.next()
+    expect(Buffer.compare(first.value as Uint8Array, data.subarray(0, content.sliceSize))).to.equal(0)
+    await it.return(undefined)
+    await swarm.fetch(card)
+    expect(sha(await readAll(swarm, card))).to.equal(sha(data))
+    expect(liar.exchange.stats().servedSlices).to.be.greaterThan(0)
+    expect(viewer.exchange.isBanned(liar.host.peerId.toString())).to.equal(true)
   })
 
   it('answers protocol abuse with a clear reject or a dropped stream, and keeps serving others', async () => {
