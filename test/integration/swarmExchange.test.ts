@@ -8,6 +8,7 @@
 import { expect } from 'chai'
 import { createHash } from 'node:crypto'
 import { Swarm } from '../../src/torrent/swarm.js'
+import { UploadBudget } from '../../src/torrent/bandwidth.js'
 import { staticSeeders, type CardInfo } from '../../src/torrent/sources.js'
 import { SLICE_PROTOCOL, WIRE_VERSION, type WireMessage } from '../../src/torrent/wire.js'
 import { WireChannel } from '../../src/torrent/channel.js'
@@ -81,6 +82,23 @@ describe('slice exchange over libp2p (loopback)', function () {
     expect(viewer.exchange.isBanned(liar.host.peerId.toString())).to.equal(true)
     expect(viewer.exchange.isBanned(honest.host.peerId.toString())).to.equal(false)
     expect(viewer.exchange.stats().peerFaults).to.be.greaterThan(0)
+  })
+
+  it('a seeder with an upload budget serves at its rate, and the file is exact', async () => {
+    const data = randomContent(3 * 1024 * 1024)
+    const rate = 4 * 1024 * 1024
+    const burst = 512 * 1024
+    const seeder = await startPeer({ exchange: { uploadBudget: new UploadBudget(rate, burst, Date.now()) } })
+    peers.push(seeder)
+    const { card, content } = await publishInto(seeder.store, data, KEY)
+    const viewer = await peer()
+    const swarm = swarmFor(viewer, card, content, [seeder])
+    const t0 = performance.now()
+    await swarm.fetch(card)
+    const seconds = (performance.now() - t0) / 1000
+    // Everything past the burst waits for tokens: at least (3 MiB - 512 KiB) / 4 MiB/s = 0.625 s.
+    expect(seconds).to.be.greaterThan((data.length + 12 * 16 - burst) / rate * 0.95)
+    expect(sha(await readAll(swarm, card))).to.equal(sha(data))
   })
 
   it('holds slices that arrive before the leaf layer, checks them once it is verified, bans a forger', async () => {
