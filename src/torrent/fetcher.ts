@@ -56,6 +56,12 @@ export interface DownloadProgress {
 
 interface PeerSession {
   readonly peer: string
+  /**
+   * Requests sent to this peer per slice and not yet answered (by the slice or a reject). A slice
+   * may cross our cancel — an endgame loser, a timeout, a seek — and is no offence then; one that
+   * was never asked for is.
+   */
+  readonly asked: Map<number, number>
   channel?: WireChannel
   handshaken: boolean
   bits?: Uint8Array
@@ -221,7 +227,7 @@ export class Download {
   }
 
   private async connect (peer: string, multiaddrs: string[]): Promise<void> {
-    const s: PeerSession = { peer, handshaken: false, limit: 0, inPicker: false }
+    const s: PeerSession = { peer, asked: new Map(), handshaken: false, limit: 0, inPicker: false }
     this.peers.set(peer, s)
     try {
       s.channel = await this.exchange.dial(peer, multiaddrs, {
@@ -287,6 +293,7 @@ export class Download {
         return
       case 'reject':
         if (msg.reason === 'unknown-card') { this.dropPeer(s); return }
+        this.answered(s, msg.index)
         if (s.inPicker) this.picker!.onReject(s.peer, msg.index)
         this.schedulePick()
         return
@@ -300,16 +307,23 @@ export class Download {
   private onSlice (s: PeerSession, index: number, bytes: Uint8Array): Promise<void> | undefined {
     if (!s.inPicker || this.picker == null) throw new SwarmError('SLICE_MISMATCH', `unsolicited slice ${index}`)
     this.firstSlice.resolve()
+    if (!this.answered(s, index)) throw new SwarmError('SLICE_MISMATCH', `slice ${index} was never requested from this peer`)
+    // Crossed with our cancel: dropped unchecked, not counted.
+    if (!this.picker.inFlight(s.peer).includes(index)) return
     if (!this.ready) {
-      if (!this.picker.inFlight(s.peer).includes(index)) throw new SwarmError('SLICE_MISMATCH', `slice ${index} was never requested from this peer`)
       this.held.push({ s, index, bytes })
       return
     }
+    return this.accept(s, index, bytes)
+  }
+
+  /** A slice that was asked of `s`: checked against its leaf, counted, handed to readers, stored. */
+  private accept (s: PeerSession, index: number, bytes: Uint8Array): Promise<void> | undefined {
     if (!verifySlice(this.leaves!, index, bytes)) throw new SwarmError('SLICE_MISMATCH', `slice ${index} does not match its leaf hash`)
-    const outcome = this.picker.onSlice(s.peer, index, Date.now())
-    if (outcome === 'unsolicited') throw new SwarmError('SLICE_MISMATCH', `slice ${index} was never requested from this peer`)
+    const outcome = this.picker!.onSlice(s.peer, index, Date.now())
     this.schedulePick()
-    if (outcome === 'duplicate') return
+    // 'unsolicited' here: the request was withdrawn while the slice waited for the leaf layer.
+    if (outcome !== 'wanted') return
     this.received += bytes.length
     // A reader waiting for this slice gets the verified bytes now, not after the disk round trip.
     const list = this.waiters.get(index)
@@ -368,6 +382,15 @@ export class Download {
     })
   }
 
+  /** Counts one answer to a request for `index` from `s`; false if none was outstanding. */
+  private answered (s: PeerSession, index: number): boolean {
+    const n = s.asked.get(index) ?? 0
+    if (n === 0) return false
+    if (n === 1) s.asked.delete(index)
+    else s.asked.set(index, n - 1)
+    return true
+  }
+
   /** The layer is verified: check and take the slices that arrived before it, in arrival order. */
   private releaseHeld (): void {
     const held = this.held
@@ -376,8 +399,7 @@ export class Download {
       if (this.stopped) return
       if (this.peers.get(h.s.peer) !== h.s) continue
       try {
-        const r = this.onSlice(h.s, h.index, h.bytes)
-        r?.catch(() => {})
+        void this.accept(h.s, h.index, h.bytes)
       } catch (err) {
         this.onPeerError(h.s, err)
       }
@@ -415,6 +437,7 @@ export class Download {
       if (this.stopped || this.picker == null) return
       for (const d of this.picker.pick(Date.now())) {
         const s = this.peers.get(d.peer)
+        if (d.type === 'request' && s != null) s.asked.set(d.index, (s.asked.get(d.index) ?? 0) + 1)
         s?.channel?.post({ type: d.type, card: this.card, index: d.index })
       }
     })

@@ -63,6 +63,9 @@ describe('slice exchange over libp2p (loopback)', function () {
       expect(sha(await readAll(c, card))).to.equal(sha(data))
       const served = [origin, first, second].map(p => p.exchange.stats().servedSlices)
       expect(served.every(n => n > 0), `slices served per seeder: ${served.join(', ')}`).to.equal(true)
+      // Endgame copies that cross our cancels are dropped, not held against honest seeders.
+      expect(third.exchange.stats()).to.include({ peerFaults: 0, banned: 0 })
+      expect(second.exchange.stats()).to.include({ peerFaults: 0, banned: 0 })
     })
   })
 
