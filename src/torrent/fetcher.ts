@@ -71,6 +71,12 @@ interface PeerSession {
 
 /** How long the first seeder is dialled alone before the others (see connectStaggered). */
 const STAGGER_MS = 100
+/**
+ * Bytes of slices held while the leaf layer is on its way. Requests in flight bound them already;
+ * this bounds them when the layer is slow and timed-out requests are re-issued: past it, a slice
+ * is dropped and asked again later.
+ */
+const MAX_HELD_BYTES = 32 * 1024 * 1024
 
 interface Deferred { promise: Promise<void>, resolve: () => void, reject: (e: unknown) => void }
 
@@ -92,6 +98,7 @@ export class Download {
   private readonly waiters = new Map<number, Array<{ resolve: (bytes: Uint8Array | undefined) => void, reject: (e: unknown) => void }>>()
   /** Slices received before the leaf layer was verified and the card registered in the store. */
   private held: Array<{ s: PeerSession, index: number, bytes: Uint8Array }> = []
+  private heldBytes = 0
   /** The leaf layer is verified and the card is in the store: slices can be checked and stored. */
   private ready = false
   private pickQueued = false
@@ -139,6 +146,7 @@ export class Download {
     for (const s of this.peers.values()) void s.channel?.close()
     this.peers.clear()
     this.held = []
+    this.heldBytes = 0
     const err = this.failure ?? new SwarmError('STORE_IO', `download of ${this.id} ${reason}`)
     for (const list of this.waiters.values()) for (const w of list) w.reject(err)
     this.waiters.clear()
@@ -311,7 +319,9 @@ export class Download {
     // Crossed with our cancel: dropped unchecked, not counted.
     if (!this.picker.inFlight(s.peer).includes(index)) return
     if (!this.ready) {
+      if (this.heldBytes + bytes.length > MAX_HELD_BYTES) return
       this.held.push({ s, index, bytes })
+      this.heldBytes += bytes.length
       return
     }
     return this.accept(s, index, bytes)
@@ -395,6 +405,7 @@ export class Download {
   private releaseHeld (): void {
     const held = this.held
     this.held = []
+    this.heldBytes = 0
     for (const h of held) {
       if (this.stopped) return
       if (this.peers.get(h.s.peer) !== h.s) continue
