@@ -1,13 +1,16 @@
 /**
  * Slice-swarm benchmark on loopback, for a 64 MiB card (MISSION.md §7):
- *   - MB/s of a bulk download from one seeder and from three;
- *   - time from a range request to the first decrypted byte (seeders already connected or not);
+ *   - MB/s of a bulk download from one seeder and from three (all peers in this process), and from
+ *     one seeder in a child process (bench/swarmSeeder.ts);
+ *   - time from a range request to the first decrypted byte, on a peer with no connection to the
+ *     three seeders (cold) and on one already connected to them (warm) — see firstByte;
  *   - a simulated player reading at a fixed bitrate: start-up time, number and length of stalls,
  *     with three seeders each limited to the bitrate's upload, and with one of them killed halfway
  *     (two left: twice the bitrate);
  *   - the same single-seeder transfer with WebTorrent 2.8.5 in the same run, over plain TCP on
  *     127.0.0.1 (no DHT/LSD/tracker/uTP/WebRTC), both with seeder and downloader in this process (as
- *     folio's peers are here: the ratio row compares these) and with the seeder in a child process.
+ *     folio's peers are here) and with the seeder in a child process; each ratio row compares the
+ *     same layout.
  *
  * WebTorrent lives in bench/peers, a separate package so the project's `npm ci` never depends on it.
  * Install it first (once):  npm --prefix bench/peers install      (see bench/peers/README.md)
@@ -15,13 +18,15 @@
  *
  * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--runs 3] [--bitrate-mbps 32]
  */
+import { fork } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { multiaddr } from '@multiformats/multiaddr'
 import { Swarm } from '../src/torrent/swarm.js'
 import { UploadBudget } from '../src/torrent/bandwidth.js'
-import type { CardInfo } from '../src/torrent/sources.js'
+import type { CardInfo, SeederAddress } from '../src/torrent/sources.js'
 import type { CardContent } from '../src/torrent/sliceStore.js'
 import { startPeer, publishInto, randomContent, type Peer } from '../test/unit/swarm/fixtures.js'
 import { median, printTable, writeResults } from './lib.js'
@@ -44,18 +49,22 @@ async function peer (uploadRate = 0): Promise<Peer> {
   return p
 }
 
-function swarmFor (p: Peer, card: Uint8Array, content: CardContent, seeders: Peer[], msPerSlice?: number): Swarm {
+/** Seeders as running peers of this process, or as addresses of peers elsewhere. */
+const addressesOf = (seeders: Peer[] | SeederAddress[]): SeederAddress[] =>
+  seeders.map(s => 'host' in s ? (s.host.status === 'started' ? s.address() : undefined) : s).filter((a): a is SeederAddress => a != null)
+
+function swarmFor (p: Peer, card: Uint8Array, content: CardContent, seeders: Peer[] | SeederAddress[], msPerSlice?: number): Swarm {
   const info: CardInfo = { id: card, content, kind: 'video', mime: 'video/mp4', price: 0n, creator: '', keySalt: null, contentKey: KEY }
   return new Swarm({
     exchange: p.exchange,
     cards: { get: async () => info },
-    seeders: { find: async () => seeders.filter(s => s.host.status === 'started').map(s => s.address()) },
+    seeders: { find: async () => addressesOf(seeders) },
     keys: { key: async () => KEY },
     download: { refreshMs: 200, picker: msPerSlice != null ? { msPerSlice, readAheadSlices: 48, windowSlices: 12, requestTimeoutMs: 3_000 } : undefined }
   })
 }
 
-async function bulk (card: Uint8Array, content: CardContent, seeders: Peer[]): Promise<number> {
+async function bulk (card: Uint8Array, content: CardContent, seeders: Peer[] | SeederAddress[]): Promise<number> {
   const p = await peer()
   const swarm = swarmFor(p, card, content, seeders)
   const t0 = performance.now()
@@ -65,10 +74,18 @@ async function bulk (card: Uint8Array, content: CardContent, seeders: Peer[]): P
   return content.size / 1e6 / (ms / 1000)
 }
 
-async function firstByte (card: Uint8Array, content: CardContent, seeders: Peer[], offset: number): Promise<number> {
+/**
+ * Milliseconds from `swarm.read(offset…)` to its first decrypted bytes, on a fresh peer that knows
+ * the card (layout, root, key) but holds none of it: seeder lookup, the connection to each seeder
+ * (TCP, Noise, Yamux: `cold`) or a stream on a connection that is already open (`warm`), the
+ * handshake, the leaf layer checked against the root, the first slice checked against its leaf,
+ * and its decryption.
+ */
+async function firstByte (card: Uint8Array, content: CardContent, seeders: Peer[], offset: number, warm = false): Promise<number> {
   const p = await peer()
   const swarm = swarmFor(p, card, content, seeders)
   const info = await swarm.card(card)
+  if (warm) for (const s of seeders) await p.host.dial(multiaddr(s.address().multiaddrs[0]!))
   const t0 = performance.now()
   const it = swarm.read(info, offset, content.size - 1)
   await it.next()
@@ -113,6 +130,20 @@ async function play (card: Uint8Array, content: CardContent, seeders: Peer[], ki
   return { startupMs: playStart - t0, stalls: stallMs.length, stallMs, sha: hash.digest('hex') }
 }
 
+/** A folio seeder in a child process (bench/swarmSeeder.ts) holding `data`, as WebTorrent's two-process row. */
+async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, stop: () => Promise<void> }> {
+  const child = fork(join(process.cwd(), 'bench', 'swarmSeeder.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const exited = new Promise(resolve => { child.once('exit', resolve) })
+  const ready = await new Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, error?: string }>((resolve, reject) => {
+    child.once('message', resolve as (m: unknown) => void)
+    child.once('error', reject)
+    child.once('exit', code => { reject(new Error(`folio seeder process exited (${String(code)})`)) })
+    child.send({ data, key: KEY })
+  })
+  if (ready.error != null) throw new Error(`folio seeder process: ${ready.error}`)
+  return { ...ready, stop: async () => { child.send({ stop: true }); await exited } }
+}
+
 interface WebTorrentRun { mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }
 type WebTorrentLayout = 'one-process' | 'two-process'
 
@@ -149,14 +180,18 @@ async function main (): Promise<void> {
   await swarmFor(s2, card, content, [origin]).fetch(card)
   await swarmFor(s3, card, content, [origin]).fetch(card)
 
+  const remote = await childSeeder(data)
   step('seeders ready')
   const one: number[] = []
+  const oneRemote: number[] = []
   const three: number[] = []
   const wt: Array<WebTorrentRun | string> = []
   const wt2: Array<WebTorrentRun | string> = []
   for (let i = 0; i < RUNS; i++) {
     one.push(await bulk(card, content, [origin]))
     step(`1 seeder: ${one.at(-1)!.toFixed(1)} MB/s`)
+    oneRemote.push(await bulk(remote.card, remote.content, [remote.address]))
+    step(`1 seeder in a child process: ${oneRemote.at(-1)!.toFixed(1)} MB/s`)
     three.push(await bulk(card, content, [origin, s2, s3]))
     step(`3 seeders: ${three.at(-1)!.toFixed(1)} MB/s`)
     wt.push(await webtorrent(data, 'one-process'))
@@ -164,13 +199,21 @@ async function main (): Promise<void> {
     wt2.push(await webtorrent(data, 'two-process'))
     step(`WebTorrent, 1 seeder, seeder in a child process: ${wtShow(wt2.at(-1)!)}`)
   }
+  await remote.stop()
   const fb: number[] = []
-  for (let i = 0; i < RUNS; i++) fb.push(await firstByte(card, content, [origin, s2, s3], Math.floor(content.size * i / RUNS)))
+  const fbWarm: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    // Spaced out: libp2p refuses more than five inbound connections a second from one address.
+    fb.push(await firstByte(card, content, [origin, s2, s3], Math.floor(content.size * i / RUNS)))
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    fbWarm.push(await firstByte(card, content, [origin, s2, s3], Math.floor(content.size * (i + 0.5) / RUNS), true))
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+  }
 
   // Rate-limited seeders: each uploads at the bitrate, so three give 3x and two give 2x.
   const limited = [await peer(BITRATE), await peer(BITRATE), await peer(BITRATE)]
   for (const s of limited) await swarmFor(s, card, content, [origin]).fetch(card)
-  step(`first byte: ${fb.map(x => x.toFixed(1)).join(', ')} ms`)
+  step(`first byte: cold ${fb.map(x => x.toFixed(1)).join(', ')} ms, warm ${fbWarm.map(x => x.toFixed(1)).join(', ')} ms`)
   const steady = await play(card, content, limited, false)
   step(`steady play: ${steady.stalls} stalls`)
   const kill = await play(card, content, limited, true)
@@ -188,9 +231,11 @@ async function main (): Promise<void> {
     ['WebTorrent 2.8.5, 1 seeder, one process (MB/s, median)', wtNums.length > 0 ? median(wtNums) : failure(wt)],
     ['WebTorrent, first piece (ms, median)', wtFirst.length > 0 ? median(wtFirst) : 'n/a'],
     ['folio / WebTorrent (1 seeder, same layout)', wtNums.length > 0 ? median(one) / median(wtNums) : 'n/a'],
+    ['bulk, 1 seeder in a child process (MB/s, median)', median(oneRemote)],
     ['WebTorrent, seeder in a child process (MB/s, median)', wt2Nums.length > 0 ? median(wt2Nums) : failure(wt2)],
-    ['folio / WebTorrent two-process', wt2Nums.length > 0 ? median(one) / median(wt2Nums) : 'n/a'],
-    ['first decrypted byte (ms, median, cold peer)', median(fb)],
+    ['folio / WebTorrent (seeder in a child process, same layout)', wt2Nums.length > 0 ? median(oneRemote) / median(wt2Nums) : 'n/a'],
+    ['first decrypted byte, 3 seeders, cold peer (ms, median)', median(fb)],
+    ['first decrypted byte, connections already open (ms, median)', median(fbWarm)],
     ['player bitrate (Mbit/s)', BITRATE * 8 / 1e6],
     ['3 seeders at 1x each: start-up (ms)', steady.startupMs],
     ['3 seeders at 1x each: stalls', `${steady.stalls} (${steady.stallMs.map(s => s.toFixed(0)).join(', ') || 'none'} ms)`],
@@ -198,7 +243,7 @@ async function main (): Promise<void> {
     ['one killed halfway: stalls', `${kill.stalls} (${kill.stallMs.map(s => s.toFixed(0)).join(', ') || 'none'} ms)`]
   ]
   printTable('slice swarm on loopback', rows)
-  const path = await writeResults('swarm', { mib: MIB, runs: RUNS, oneSeederMBps: one, threeSeedersMBps: three, webtorrent: { version: '2.8.5', transport: 'tcp 127.0.0.1, no dht/lsd/tracker/utp/webrtc', oneProcess: wt, seederInChild: wt2 }, firstByteMs: fb, bitrateMbps: BITRATE * 8 / 1e6, steady, killHalfway: kill })
+  const path = await writeResults('swarm', { mib: MIB, runs: RUNS, oneSeederMBps: one, oneSeederChildMBps: oneRemote, threeSeedersMBps: three, webtorrent: { version: '2.8.5', transport: 'tcp 127.0.0.1, no dht/lsd/tracker/utp/webrtc', oneProcess: wt, seederInChild: wt2 }, firstByteMs: fb, firstByteWarmMs: fbWarm, bitrateMbps: BITRATE * 8 / 1e6, steady, killHalfway: kill })
   process.stdout.write(`\nresults: ${path}\n`)
 }
 

@@ -111,7 +111,9 @@ export function contentRoutes (opts: ContentRouteOptions): Route {
         if (file == null) return fail(ctx, 404, `the site has no file ${JSON.stringify(path)}`)
         ctx.type = file.mime
         ctx.length = file.size
-        ctx.body = ctx.method === 'HEAD' ? null : Readable.from(swarm.read(info, file.offset, file.offset + file.size - 1))
+        // HEAD: headers only. (A null body would turn the status into 204 and drop the length.)
+        if (ctx.method === 'HEAD') ctx.status = 200
+        else ctx.body = Readable.from(swarm.read(info, file.offset, file.offset + file.size - 1))
         return true
       }
       await swarm.key(info)
@@ -126,7 +128,7 @@ export function contentRoutes (opts: ContentRouteOptions): Route {
         ctx.set('Content-Range', `bytes ${start}-${end}/${layout.size}`)
       }
       ctx.length = end - start + 1
-      if (ctx.method === 'HEAD') { ctx.body = null; return true }
+      if (ctx.method === 'HEAD') { ctx.status = range != null ? 206 : 200; return true }
       const abort = new AbortController()
       ctx.req.on('close', () => { abort.abort() })
       const body = Readable.from(swarm.read(info, start, end, abort.signal))

@@ -12,8 +12,9 @@
  */
 import type { Stream } from '@libp2p/interface'
 import { LengthPrefixedDecoder } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { SwarmError } from './errors.js'
-import { FRAME_OVERHEAD, decodeMessage, encodeMessage, type WireMessage } from './wire.js'
+import { FRAME_OVERHEAD, decodeMessage, encodeMessage, sliceHeader, type WireMessage } from './wire.js'
 import { AEAD_TAG_BYTES, MAX_SLICE_SIZE } from './layout.js'
 
 export interface ChannelHandlers {
@@ -72,17 +73,21 @@ export class WireChannel {
 
   /** Queues a message; resolves when it has been handed to the muxer (after any drain wait). */
   async send (msg: WireMessage): Promise<void> {
-    const frame = encodeMessage(msg)
+    // A slice goes out as its small header and its payload, uncopied; the muxer gathers both into
+    // its frames. Every other message is small and encoded whole.
+    const head = msg.type === 'slice' ? sliceHeader(msg.card, msg.index, msg.bytes.length) : encodeMessage(msg)
+    const body = msg.type === 'slice' ? msg.bytes : undefined
+    const length = head.length + (body?.length ?? 0)
     const run = this.writes.then(async () => {
       if (!this.isOpen) throw new SwarmError('STORE_IO', 'the slice channel is closed')
       if (this.stream.writableNeedsDrain) await this.stream.onDrain()
-      this.bytesSent += frame.length
-      // One buffer per frame: a copy of ≤ 4 MiB costs microseconds next to hashing it.
-      const prefix = varint(frame.length)
-      const buf = new Uint8Array(prefix.length + frame.length)
-      buf.set(prefix, 0)
-      buf.set(frame, prefix.length)
-      this.stream.send(buf)
+      this.bytesSent += length
+      const prefix = varint(length)
+      const first = new Uint8Array(prefix.length + head.length)
+      first.set(prefix, 0)
+      first.set(head, prefix.length)
+      // One send, so the muxer sees one chunk list and frames it whole (two sends = two frames).
+      this.stream.send(body == null ? first : new Uint8ArrayList(first, body) as unknown as Parameters<Stream['send']>[0])
     })
     this.writes = run.catch(() => {})
     await run

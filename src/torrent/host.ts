@@ -1,9 +1,11 @@
 /**
  * A libp2p node for the slice swarm alone: TCP, Noise, Yamux — used by tests, the benchmark and a
- * node whose network module is not running. Yamux is tuned for bulk transfer: with the default
- * 256 KiB initial stream window and 64 KiB frames, a 256 KiB slice needs a window update round
- * trip per slice; a larger initial window (4 MiB) lets a pipeline of slices flow, and 256 KiB
- * frames cut per-frame overhead. Measured in bench/swarm.ts (see docs/swarm.md).
+ * node whose network module is not running. Yamux settings (docs/decisions/0006-swarm-yamux.md):
+ * a 4 MiB initial stream window, so that a pipeline of eight 256 KiB slices flows without waiting
+ * for window updates (the default 256 KiB allows one slice per round trip until yamux's auto-tuning
+ * grows it: 2.6 MB/s at 100 ms RTT), growing to 16 MiB; and frames of up to 257 KiB, so that a
+ * whole default-size slice frame (256 KiB + tag + ~50 bytes of header) is one yamux frame rather
+ * than a full one and a 63-byte one. On loopback the windows make no measurable difference.
  */
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -12,7 +14,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import type { PrivateKey } from '@libp2p/interface'
 
 export const SWARM_YAMUX = {
-  maxMessageSize: 256 * 1024,
+  maxMessageSize: 257 * 1024,
   streamOptions: { initialStreamWindowSize: 4 * 1024 * 1024, maxStreamWindowSize: 16 * 1024 * 1024 }
 } as const
 

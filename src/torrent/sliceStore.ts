@@ -71,6 +71,8 @@ interface CardState {
   readonly id: Uint8Array
   readonly content: CardContent
   readonly bits: Uint8Array
+  /** Slices whose bytes this process wrote or read back and hashed: later reads skip the hash. */
+  readonly checked: Uint8Array
   own: boolean
   pinned: boolean
   lastUsed: number
@@ -107,7 +109,7 @@ export class SliceStore {
     for await (const [k, v] of this.opts.kv.iterate({ gte: Uint8Array.of(PREFIX, META), lt: Uint8Array.of(PREFIX, META + 1) })) {
       const id = k.slice(2)
       const { content, own, pinned, lastUsed } = decodeMeta(v)
-      this.cards.set(hex(id), { id, content, bits: emptyBitfield(content.sliceCount), own, pinned, lastUsed, usedBytes: 0 })
+      this.cards.set(hex(id), { id, content, bits: emptyBitfield(content.sliceCount), checked: emptyBitfield(content.sliceCount), own, pinned, lastUsed, usedBytes: 0 })
     }
     for await (const [k, v] of this.opts.kv.iterate({ gte: Uint8Array.of(PREFIX, BITS), lt: Uint8Array.of(PREFIX, BITS + 1) })) {
       const state = this.cards.get(hex(k.subarray(2, k.length - 4)))
@@ -154,6 +156,7 @@ export class SliceStore {
       id: Uint8Array.from(card),
       content: { ...content },
       bits: emptyBitfield(content.sliceCount),
+      checked: emptyBitfield(content.sliceCount),
       own: flags.own === true,
       pinned: flags.pinned === true,
       lastUsed: this.now(),
@@ -196,13 +199,17 @@ export class SliceStore {
   /**
    * Stores one slice after checking it against its leaf hash (a forged slice throws
    * SLICE_MISMATCH and is not written). Makes room by eviction first; OVER_BUDGET if it cannot.
+   * `opts.verified`: the caller has just checked these bytes against this card's leaf (the
+   * download does, before its picker counts the slice), so the store does not hash them again.
    */
-  async put (card: Uint8Array, index: number, bytes: Uint8Array): Promise<void> {
+  async put (card: Uint8Array, index: number, bytes: Uint8Array, opts: { verified?: boolean } = {}): Promise<void> {
     const s = this.require(card)
     assertIndex(s.content, index)
-    const leaves = (await this.leafHashes(card))!
-    if (!verifySlice(leaves, index, bytes)) {
-      throw new SwarmError('SLICE_MISMATCH', `slice ${index} does not match its leaf hash`, { card: hex(card), index })
+    if (opts.verified !== true) {
+      const leaves = (await this.leafHashes(card))!
+      if (!verifySlice(leaves, index, bytes)) {
+        throw new SwarmError('SLICE_MISMATCH', `slice ${index} does not match its leaf hash`, { card: hex(card), index })
+      }
     }
     if (getBit(s.bits, index)) return
     const protectedCard = s.own || s.pinned
@@ -223,6 +230,7 @@ export class SliceStore {
     // The card may have been evicted while the bytes were in flight; then the slice is dropped.
     if (this.cards.get(hex(card)) !== s || getBit(s.bits, index)) return
     setBit(s.bits, index)
+    setBit(s.checked, index)
     s.usedBytes += bytes.length
     s.lastUsed = this.now()
     this.dirty.add(hex(card))
@@ -231,19 +239,25 @@ export class SliceStore {
     await this.index([{ type: 'put', key: key(BITS, card, page), value: s.bits.slice(from, from + PAGE_SLICES / 8) }])
   }
 
-  /** Reads one slice and checks it; a slice that fails its leaf hash (torn write) is unindexed. */
+  /**
+   * Reads one slice. The first read of a slice since the store opened checks it against its leaf
+   * hash (a torn write from before a crash is unindexed and undefined returned); a slice this
+   * process wrote or already checked is only checked for its length — torn writes come from
+   * crashes, and a seeder hashing every slice it serves halved the swarm's throughput on one core.
+   */
   async get (card: Uint8Array, index: number): Promise<Uint8Array | undefined> {
     const s = this.cards.get(hex(card))
     if (s == null || !this.has(card, index)) return undefined
     const length = storedSliceLength(s.content, index, s.content.encrypted)
     const buf = new Uint8Array(length)
     const bytesRead = await this.withFile(s, async fh => (await fh.read(buf, 0, length, this.offset(s, index))).bytesRead)
-    const leaves = (await this.leafHashes(card))!
-    if (bytesRead !== length || !verifySlice(leaves, index, buf)) {
+    const known = getBit(s.checked, index)
+    if (bytesRead !== length || (!known && !verifySlice((await this.leafHashes(card))!, index, buf))) {
       this.torn++
       await this.unindex(s, index)
       return undefined
     }
+    if (!known) setBit(s.checked, index)
     s.lastUsed = this.now()
     this.dirty.add(hex(card))
     return buf
@@ -359,6 +373,7 @@ export class SliceStore {
   private async unindex (s: CardState, index: number): Promise<void> {
     if (!getBit(s.bits, index)) return
     clearBit(s.bits, index)
+    clearBit(s.checked, index)
     s.usedBytes -= storedSliceLength(s.content, index, s.content.encrypted)
     const page = Math.floor(index / PAGE_SLICES)
     const from = page * PAGE_SLICES / 8

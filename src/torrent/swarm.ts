@@ -128,8 +128,8 @@ export class Swarm {
       while (sealed == null) {
         dl ??= await this.download(info, 'stream')
         dl.setPosition(i)
-        await dl.waitSlice(i, signal)
-        sealed = await this.store.get(info.id, i)
+        // Fresh from a peer (verified against the card's leaf) or, if already stored, from disk.
+        sealed = await dl.waitSlice(i, signal) ?? await this.store.get(info.id, i)
       }
       const plain = key == null ? sealed : decryptSlice(key, i, sealed)
       const from = i === span.first ? start - sliceOffset(info.content, i) : 0

@@ -3,7 +3,8 @@
  * encrypted file to the validator's node (its key escrowed with the validators, not on chain),
  * announces it as a seeder; a buyer on another node buys a key with `folio buy`, and
  * `folio fetch` obtains the content key from the escrow validator, downloads the slices through
- * the swarm and writes the exact bytes. A non-holder gets nothing.
+ * the swarm and writes the exact bytes. A non-holder gets nothing. The free preview clip is listed
+ * by `folio seeders` and played by `folio stream` (its URL, and `--pipe` to stdout) by anyone.
  */
 import { expect } from 'chai'
 import { execFile } from 'node:child_process'
@@ -20,7 +21,7 @@ import { escrowModule } from '../../src/node/escrowModule.js'
 import { devnetFaucetKey } from '../../src/node/devnetKeys.js'
 import { submit } from '../../src/client/tx.js'
 import { writeWallet } from '../../src/node/keys.js'
-import { accountFromSecretKey, ed25519Generate } from '../../src/crypto/index.js'
+import { accountFromSecretKey, ed25519Generate, encodeAddress } from '../../src/crypto/index.js'
 import { fromHex } from '../../src/codec/index.js'
 
 const run = promisify(execFile)
@@ -84,6 +85,18 @@ describe('integration: a paid card, bought and fetched through the CLI', functio
     await waitFor(async () => (await b.rpc.call('chain_info')).height >= (await a.rpc.call('chain_info')).height, 20_000, 'node b to see the clip seeded')
     const trailer = await folio(['fetch', pub.previewRoot, '--out', join(dir, 'trailer.copy'), '--wallet', wallets.stranger, '--rpc', b.url])
     expect(trailer.sha256.replace(/^0x/, '')).to.equal(createHash('sha256').update(clip).digest('hex'))
+    // `folio seeders` lists the announcement; `folio stream` prints a playback URL that serves the
+    // clip, and `--pipe` writes its bytes to stdout.
+    const seeders = await folio(['seeders', pub.previewRoot, '--rpc', b.url])
+    expect(seeders.seeders.map((x: { address: string }) => x.address)).to.deep.equal([encodeAddress(creator.address)])
+    expect(seeders.seeders[0].multiaddrs).to.deep.equal(status.addresses.slice(0, 4))
+    const streamed = await folio(['stream', pub.previewRoot, '--wallet', wallets.stranger, '--rpc', b.url])
+    expect(streamed.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/content\/0x[0-9a-f]{64}$/)
+    const played = await fetch(streamed.url)
+    expect(played.status).to.equal(200)
+    expect(Buffer.compare(Buffer.from(await played.arrayBuffer()), clip)).to.equal(0)
+    const piped = await run(process.execPath, [BIN, 'stream', pub.previewRoot, '--pipe', '--wallet', wallets.stranger, '--rpc', b.url], { timeout: 30_000, encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 })
+    expect(Buffer.compare(piped.stdout, clip)).to.equal(0)
 
     const stranger1 = await run(process.execPath, [BIN, 'fetch', pub.card, '--out', join(dir, 'no.bin'), '--wallet', wallets.stranger, '--rpc', b.url, '--json'], { timeout: 30_000 }).then(() => null, (e) => e)
     expect(stranger1, 'a stranger must not get the content').to.not.equal(null)

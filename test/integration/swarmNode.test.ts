@@ -2,10 +2,12 @@
  * The swarm inside a real node (in-process, HTTP and libp2p on 127.0.0.1): `folio publish`'s path
  * (slice and seal with the wallet, PUT /slices, card.publish), playback with HTTP Range (exact
  * bytes, seeks, suffix ranges, invalid and unsatisfiable ranges, unknown cards), a second
- * node-less peer fetching through the seeder map, and announcements expiring from seeders_get.
+ * node-less peer fetching through the seeder map, announcements expiring from seeders_get, and a
+ * site card (a tar archive made by the system's tar) served file by file at /site/<card>/<path>.
  */
 import { expect } from 'chai'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
@@ -38,11 +40,16 @@ describe('swarm in a node: publish, playback with Range, seeder map', function (
     dir = await mkdtemp(join(tmpdir(), 'folio-swarm-node-'))
     const file = join(dir, 'clip.mp4')
     await writeFile(file, data)
+    card = await publishFile(file, 'video', 'video/mp4')
+  })
+
+  /** `folio publish`'s path for a free card: seal with the wallet's key, upload, card.publish. */
+  async function publishFile (file: string, kind: 'video' | 'site', mime: string): Promise<string> {
     const acct = devnetFaucetKey()
     const prepared = await prepareContent(file, contentMaster(acct))
     const { layout } = prepared
     const body = publishBody({
-      kind: 'video', title: 'clip', mime: 'video/mp4', size: layout.size, sliceSize: layout.sliceSize, sliceCount: layout.sliceCount,
+      kind, title: kind, mime, size: layout.size, sliceSize: layout.sliceSize, sliceCount: layout.sliceCount,
       contentRoot: layout.contentRoot, keySalt: prepared.keySalt, contentKey: prepared.key
     })
     const params = await fetchParams(node.rpc)
@@ -51,8 +58,8 @@ describe('swarm in a node: publish, playback with Range, seeder map', function (
     await uploadContent({ baseUrl: base, card: txId(tx), path: file, prepared, storeKey: true })
     const sent = await sendTx(node.rpc, tx, { wait: true })
     expect(sent.result?.ok).to.equal(true)
-    card = toHex(txId(tx))
-  })
+    return toHex(txId(tx))
+  }
 
   after(async () => {
     await Promise.all(peers.map(async p => { await p.stop() }))
@@ -77,6 +84,18 @@ describe('swarm in a node: publish, playback with Range, seeder map', function (
       expect(r.headers.get('content-range')).to.equal(`bytes ${from}-${to}/${data.length}`)
       expect(Buffer.compare(r.body, Buffer.from(data.subarray(from, to + 1))), range).to.equal(0)
     }
+  })
+
+  it('answers HEAD with the headers of the same GET and no body', async () => {
+    const all = await fetch(`${base}/content/${card}`, { method: 'HEAD' })
+    expect(all.status).to.equal(200)
+    expect(all.headers.get('content-length')).to.equal(String(data.length))
+    expect(all.headers.get('content-type')).to.equal('video/mp4')
+    expect((await all.arrayBuffer()).byteLength).to.equal(0)
+    const part = await fetch(`${base}/content/${card}`, { method: 'HEAD', headers: { range: 'bytes=10-19' } })
+    expect(part.status).to.equal(206)
+    expect(part.headers.get('content-range')).to.equal(`bytes 10-19/${data.length}`)
+    expect(part.headers.get('content-length')).to.equal('10')
   })
 
   it('refuses bad ranges, unknown cards and bad ids with clear errors', async () => {
@@ -124,5 +143,56 @@ describe('swarm in a node: publish, playback with Range, seeder map', function (
     expect((await node.rpc.call('seeders_get', { card })).seeders).to.have.length(0)
     expect((await node.rpc.call('seeders_get', { card, height: at })).seeders).to.have.length(1)
     expect((await node.rpc.call('card_get', { card })).counters.seeders).to.equal(0)
+  })
+
+  it('serves a site card file by file with MIME types, index.html for directories, 404 and 400 otherwise', async () => {
+    // A real archive from the system's tar, as `tar -cf site.tar -C dist .` would make it; one file
+    // is large enough to span slices, one name is too long for a plain ustar header.
+    const dist = join(dir, 'dist')
+    const longDir = 'a-rather-long-folder-name-that-keeps-going/and-another-level-below-it-to-pass-one-hundred-bytes'
+    const files: Record<string, Uint8Array> = {
+      'index.html': new TextEncoder().encode('<!doctype html><title>home</title>'),
+      'css/site.css': new TextEncoder().encode('body { color: #123 }'),
+      'docs/index.html': new TextEncoder().encode('<h1>docs</h1>'),
+      'img/photo.webp': new Uint8Array(randomBytes(600_000)),
+      'data/blob.bin': new Uint8Array(randomBytes(700)),
+      [`${longDir}/page.json`]: new TextEncoder().encode('{"deep":true}')
+    }
+    for (const [path, bytes] of Object.entries(files)) {
+      await mkdir(join(dist, path, '..'), { recursive: true })
+      await writeFile(join(dist, path), bytes)
+    }
+    const archive = join(dir, 'site.tar')
+    execFileSync('tar', ['-cf', archive, '-C', dist, '.'])
+    const site = await publishFile(archive, 'site', 'application/x-tar')
+
+    const expectFile = async (url: string, path: string, mime: string): Promise<void> => {
+      const r = await get(`/site/${site}/${url}`)
+      expect(r.status, url).to.equal(200)
+      expect(r.headers.get('content-type'), url).to.equal(mime)
+      expect(Buffer.compare(r.body, Buffer.from(files[path]!)), url).to.equal(0)
+    }
+    await expectFile('', 'index.html', 'text/html; charset=utf-8')
+    await expectFile('index.html', 'index.html', 'text/html; charset=utf-8')
+    await expectFile('css/site.css', 'css/site.css', 'text/css; charset=utf-8')
+    await expectFile('docs', 'docs/index.html', 'text/html; charset=utf-8')
+    await expectFile('docs/', 'docs/index.html', 'text/html; charset=utf-8')
+    await expectFile('img/photo.webp', 'img/photo.webp', 'image/webp')
+    await expectFile('data/blob.bin', 'data/blob.bin', 'application/octet-stream')
+    await expectFile(`${longDir}/page.json`, `${longDir}/page.json`, 'application/json; charset=utf-8')
+    await expectFile('css/../css/./site.css', 'css/site.css', 'text/css; charset=utf-8')
+
+    const missing = await get(`/site/${site}/nothing.html`)
+    expect(missing.status).to.equal(404)
+    expect(JSON.parse(missing.body.toString()).error).to.match(/no file/)
+    // Climbing out of the archive finds nothing (fetch would normalise a literal "..", so encode it).
+    expect((await get(`/site/${site}/%2e%2e/%2e%2e/etc/passwd`)).status).to.equal(404)
+    const notSite = await get(`/site/${card}/index.html`)
+    expect(notSite.status).to.equal(400)
+    expect(JSON.parse(notSite.body.toString()).error).to.match(/not a site/)
+    expect((await get(`/site/0x${'cd'.repeat(32)}/index.html`)).status).to.equal(404)
+    const head = await fetch(`${base}/site/${site}/css/site.css`, { method: 'HEAD' })
+    expect(head.status).to.equal(200)
+    expect(head.headers.get('content-length')).to.equal(String(files['css/site.css']!.length))
   })
 })

@@ -10,7 +10,7 @@ import { SwarmError } from '../../../src/torrent/errors.js'
 import { makeLayout, MIN_SLICE_SIZE } from '../../../src/torrent/layout.js'
 import { fullBitfield } from '../../../src/torrent/bitfield.js'
 import {
-  decodeMessage, encodeMessage, checkAgainstCard, maxFrameBytes, MAX_FRAME_BYTES, MAX_LEAVES_PER_MESSAGE,
+  decodeMessage, encodeMessage, sliceHeader, checkAgainstCard, maxFrameBytes, MAX_FRAME_BYTES, MAX_LEAVES_PER_MESSAGE,
   type WireMessage
 } from '../../../src/torrent/wire.js'
 
@@ -80,6 +80,30 @@ describe('torrent/wire', () => {
     // The same array with the index as a uint16 (0xcd 00 05) instead of a positive fixint.
     const wide = new Uint8Array([...canonical.subarray(0, canonical.length - 1), 0xcd, 0x00, 0x05])
     expect(codeOf(() => decodeMessage(wide))).to.equal('MALFORMED_MESSAGE')
+  })
+
+  it('encodes and decodes slices without msgpack exactly as msgpack would', () => {
+    fc.assert(fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 1_048_575 })),
+      fc.oneof(fc.integer({ min: 1, max: 70_000 }), fc.constantFrom(255, 256, 65_535, 65_536, 262_160)),
+      (id, index, length) => {
+        const bytes = new Uint8Array(length).fill(index & 0xff)
+        const reference = packRecord([5, id, index, bytes])
+        expect(Buffer.compare(sliceHeader(id, index, length), reference.subarray(0, reference.length - length))).to.equal(0)
+        expect(Buffer.compare(encodeMessage({ type: 'slice', card: id, index, bytes }), reference)).to.equal(0)
+        const back = decodeMessage(reference)
+        expect(back).to.deep.equal({ type: 'slice', card: id, index, bytes })
+      }), { numRuns: 200 })
+    // Non-canonical slice frames still fail as before: a wider index, a wider byte-string header.
+    const body = new Uint8Array(300).fill(1)
+    const canonical = packRecord([5, card, 7, body])
+    const wideIndex = Uint8Array.from([...canonical.subarray(0, 36), 0xcc, 7, ...canonical.subarray(37)])
+    expect(codeOf(() => decodeMessage(wideIndex))).to.equal('MALFORMED_MESSAGE')
+    const wideBin = Uint8Array.from([...canonical.subarray(0, 37), 0xc6, 0, 0, 1, 44, ...body])
+    expect(codeOf(() => decodeMessage(wideBin))).to.equal('MALFORMED_MESSAGE')
+    const truncated = canonical.subarray(0, canonical.length - 1)
+    expect(codeOf(() => decodeMessage(truncated))).to.equal('MALFORMED_MESSAGE')
   })
 
   it('checks messages against the card they are about', () => {
