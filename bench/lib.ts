@@ -43,3 +43,15 @@ export function rssOf (pid: number): number {
     return NaN
   }
 }
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc; NaN if gone. */
+export function cpuSecondsOf (pid: number): number {
+  try {
+    // fields after the command name (which may hold spaces) start at ")"; utime and stime are 14th and 15th
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
+}

@@ -63,6 +63,7 @@ async function main (): Promise<void> {
   const presigned: string[][] = senders.map((s, i) => Array.from({ length: perSender }, (_, n) =>
     toHex(encodeTx(buildTx(s, params, 'transfer', { to: senders[(i + 1) % senders.length].address, amount: 1n }, BigInt(n))))))
   const submitted: Record<string, number> = {}
+  process.stdout.write('load started\n')
   const start = Date.now()
   let sent = 0
   let rejected = 0
@@ -111,6 +112,7 @@ async function main (): Promise<void> {
     inflight.add(tracked)
   }
   await Promise.all(inflight)
+  process.stdout.write('load finished\n')
   await writeFile(out, JSON.stringify({ submitted, sent, rejected, start, end: Date.now() }))
 }
 

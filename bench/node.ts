@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { prepareDevnet } from '../src/node/devnet.js'
 import { RpcClient } from '../src/client/rpcClient.js'
-import { percentile, printTable, writeResults, rssOf } from './lib.js'
+import { percentile, printTable, writeResults, rssOf, cpuSecondsOf } from './lib.js'
 
 const BIN = resolve('bin/folio.js')
 const VALIDATORS = Number(process.env.VALIDATORS ?? 1)
@@ -60,8 +60,38 @@ class BlockWatcher {
   stop (): void { this.running = false }
 }
 
-async function runLoad (url: string, rate: number, seconds: number, out: string): Promise<{ submitted: Record<string, number>, start: number, end: number, rejected: number }> {
-  const child = spawn(process.execPath, ['--import', './src/polyfill.js', '--import', 'tsx', 'bench/loadgen.ts', url, String(rate), String(seconds), out, '1000'], { stdio: ['ignore', 'inherit', 'inherit'] })
+/**
+ * CPU used by each node between the load's start and end (the load generator writes those times;
+ * its own set-up — funding, signing ahead — is outside the window).
+ */
+class CpuWindow {
+  private from: number[] = []
+  private fromAt = 0
+  private to: number[] = []
+  private toAt = 0
+
+  constructor (private readonly pids: number[]) {}
+
+  /** The load generator too, once it runs (reported as the last share). */
+  add (pid: number): void { this.pids.push(pid) }
+
+  start (): void { this.from = this.pids.map(cpuSecondsOf); this.fromAt = Date.now() }
+  end (): void { this.to = this.pids.map(cpuSecondsOf); this.toAt = Date.now() }
+  shares (): number[] {
+    const span = (this.toAt - this.fromAt) / 1000
+    return this.pids.map((_, i) => (this.to[i] - this.from[i]) / span)
+  }
+}
+
+async function runLoad (url: string, rate: number, seconds: number, out: string, cpu: CpuWindow): Promise<{ submitted: Record<string, number>, start: number, end: number, rejected: number }> {
+  const child = spawn(process.execPath, ['--import', './src/polyfill.js', '--import', 'tsx', 'bench/loadgen.ts', url, String(rate), String(seconds), out, '1000'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  // the generator prints "load started" when its timed window opens
+  cpu.add(child.pid as number)
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString()
+    if (text.includes('load started')) cpu.start()
+    if (text.includes('load finished')) cpu.end()
+  })
   const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
   if (code !== 0) throw new Error(`load generator exited with ${code}`)
   return JSON.parse(await readFile(out, 'utf8'))
@@ -118,12 +148,15 @@ async function main (): Promise<void> {
     for (const [name, rate, seconds] of phases) {
       const watcher = new BlockWatcher(rpc, nodes.map(n => n.pid as number))
       const watching = watcher.run()
-      const load = await runLoad(loadUrls.join(','), rate, seconds, join(dir, `load-${rate}.json`))
+      const cpu = new CpuWindow(nodes.map(n => n.pid as number))
+      const load = await runLoad(loadUrls.join(','), rate, seconds, join(dir, `load-${rate}.json`), cpu)
       await new Promise(resolve => setTimeout(resolve, 3000)) // let the tail commit
       watcher.stop()
       await watching
       results[name] = {
         ...summarize(load, watcher),
+        // share of one core each node process used while the load ran (all its threads)
+        ...Object.fromEntries(cpu.shares().map((v, i) => [i < nodes.length ? `node${i}CpuPct` : 'loadgenCpuPct', v * 100])),
         maxNodeRssMB: watcher.maxRss / 1024 / 1024,
         ...Object.fromEntries([...watcher.maxRssByPid.values()].map((v, i) => [`node${i}RssMB`, v / 1024 / 1024]))
       }
