@@ -101,6 +101,7 @@ class TimedKV implements KVStore {
 
   async get (key: Uint8Array): Promise<Uint8Array | undefined> { return await this.timed(async () => await this.kv.get(key)) }
   async getMany (keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> { return await this.timed(async () => await this.kv.getMany(keys)) }
+  async keys (range: RangeOptions): Promise<Uint8Array[]> { return await this.timed(async () => await this.kv.keys(range)) }
   async batch (ops: BatchOp[]): Promise<void> { await this.kv.batch(ops) }
   async * iterate (range: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]> {
     let inside = 0
