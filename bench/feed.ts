@@ -20,6 +20,7 @@
  */
 import { mkdtemp, rm, mkdir, writeFile, readFile, access } from 'node:fs/promises'
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { tmpdir, cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -83,8 +84,25 @@ function memoryAt (stage: string, chain?: Chain): Record<string, unknown> {
   if (gc !== undefined) gc()
   const m = process.memoryUsage()
   const row: Record<string, unknown> = { stage, rss: MB(m.rss), heapUsed: MB(m.heapUsed), heapTotal: MB(m.heapTotal), external: MB(m.external), arrayBuffers: MB(m.arrayBuffers), native: MB(m.rss - m.heapTotal - m.external) }
-  if (chain !== undefined) row.commitmentCache = MB(chain.state.commitment.stats().cachedBytes)
+  if (chain !== undefined) {
+    row.commitmentCache = MB(chain.state.commitment.stats().cachedBytes)
+    row.stateCache = MB(chain.state.cacheStats().bytes)
+  }
+  // Linux splits RSS into anonymous memory (the process's own) and file pages mapped into it
+  // (LevelDB reads its table files through mmap: page cache the kernel can drop at will)
+  const split = rssSplit()
+  if (split !== undefined) Object.assign(row, split)
   return row
+}
+
+function rssSplit (): { rssAnon: number, rssFile: number } | undefined {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8')
+    const kb = (name: string): number => Number(/^(\w+):\s+(\d+) kB$/m.exec(status.split('\n').find(l => l.startsWith(`${name}:`)) ?? '')?.[2] ?? NaN)
+    return { rssAnon: Math.round(kb('RssAnon') / 1024), rssFile: Math.round(kb('RssFile') / 1024) }
+  } catch {
+    return undefined
+  }
 }
 
 /** The feed index's store, with the time spent in reads while `on` (for the stage breakdown). */
@@ -204,6 +222,7 @@ async function load (dir: string): Promise<Record<string, unknown>> {
   if (pending.length > 0) await flush()
   probe('engagement')
   const rssLoaded = process.memoryUsage().rss
+  const splitLoaded = rssSplit()
   await store.close()
   // the serving phase needs the card ids for its "replies to a card" queries
   await writeFile(join(dir, 'ids.bin'), concatBytes(...ids))
@@ -215,7 +234,7 @@ async function load (dir: string): Promise<Record<string, unknown>> {
       signingMs: Math.round(signMs),
       engagementTxsPerSec: Math.round(engageTxs / (engageMs / 1000))
     },
-    rssMB: { afterLoad: MB(rssLoaded), peak: peakRssMB() },
+    rssMB: { afterLoad: MB(rssLoaded), ...splitLoaded, peak: peakRssMB() },
     memoryMB: memory
   }
 }
@@ -226,8 +245,9 @@ async function load (dir: string): Promise<Record<string, unknown>> {
  */
 async function serve (dir: string): Promise<Record<string, unknown>> {
   rand = seededRandom(0x9e7e)
-  const raw = await readFile(join(dir, 'ids.bin'))
-  const ids = Array.from({ length: raw.length / 32 }, (_, i) => Uint8Array.from(raw.subarray(32 * i, 32 * i + 32)))
+  // one buffer, not 100k small arrays: the client's memory counts in this process's RSS
+  const ids = await readFile(join(dir, 'ids.bin'))
+  const idAt = (i: number): Uint8Array => ids.subarray(32 * i, 32 * i + 32)
   const store = await LevelStore.open(join(dir, 'db'))
   const chain = await Chain.open(store, makeGenesis(), STATE_CACHE === undefined ? {} : { cacheEntries: STATE_CACHE })
   const timedKv = new TimedKV(chain.kv)
@@ -246,7 +266,7 @@ async function serve (dir: string): Promise<Record<string, unknown>> {
   const rpc = new RpcServer({ methods: {}, log: createLogger({ level: 'silent' }), options: { port: 0, ratePerSec: 1e9, burst: 1e9 } })
   rpc.addMethods(feedMethods({ chain, index, secret: await cursorSecret(chain.kv) }))
   const url = `${await rpc.start()}/rpc`
-  const cards = ids.length
+  const cards = ids.length / 32
   const addr = (i: number): string => encodeAddress(accounts[i].address)
   const shapes: Array<{ name: string, params: () => Record<string, unknown> }> = [
     { name: 'new (everything)', params: () => ({ sort: 'new' }) },
@@ -261,7 +281,7 @@ async function serve (dir: string): Promise<Record<string, unknown>> {
     { name: 'creator, new', params: () => ({ filter: { creator: [addr(skewedIndex(ACCOUNTS))] } }) },
     { name: 'followedBy, new', params: () => ({ filter: { followedBy: addr(Math.floor(rand() * ACCOUNTS)) } }) },
     { name: 'followedBy, top', params: () => ({ filter: { followedBy: addr(Math.floor(rand() * ACCOUNTS)) }, sort: 'top' }) },
-    { name: 'replies to a card, new', params: () => ({ filter: { parent: toHex(skewed(ids)) } }) },
+    { name: 'replies to a card, new', params: () => ({ filter: { parent: toHex(idAt(skewedIndex(cards))) } }) },
     { name: 'since/until window, new', params: () => { const h = 1 + Math.floor(rand() * (cards / PER_BLOCK)); return { filter: { since: h, until: h } } } },
     { name: 'muted+flagged hidden, new', params: () => { const v = addr(Math.floor(rand() * ACCOUNTS)); return { filter: { excludeMutedBy: v, hideFlaggedFor: v } } } },
     { name: 'top (everything)', params: () => ({ sort: 'top' }) },
@@ -300,6 +320,7 @@ async function serve (dir: string): Promise<Record<string, unknown>> {
   }
   all.sort((a, b) => a - b)
   const rssServing = process.memoryUsage().rss
+  const splitServing = rssSplit()
   memory.push(memoryAt('serve: after queries', chain))
 
   // where a query's time goes, in process (no HTTP): the planner and executor (of which index
@@ -352,7 +373,7 @@ async function serve (dir: string): Promise<Record<string, unknown>> {
     cards,
     rebuildMs,
     feedQuery: { queries: all.length, p50: +percentile(all, 0.5).toFixed(2), p99: +percentile(all, 0.99).toFixed(2), max: +all[all.length - 1].toFixed(2) },
-    rssMB: { afterQueries: MB(rssServing), peak: peakRssMB() },
+    rssMB: { afterQueries: MB(rssServing), ...splitServing, peak: peakRssMB() },
     memoryMB: memory,
     perQuery: rows,
     breakdown
@@ -399,7 +420,19 @@ async function main (): Promise<void> {
     avgCardTxBytes: loader.avgCardTxBytes,
     indexing: loader.indexing,
     feedQuery: serving.feedQuery,
-    rssMB: { loaderAfterLoad: loader.rssMB.afterLoad, loaderPeak: loader.rssMB.peak, servingAfterQueries: serving.rssMB.afterQueries, servingPeak: serving.rssMB.peak },
+    // loader: the process that committed the blocks (its peak is the bulk load's); serving: a fresh
+    // node process over the loaded folder, after the timed queries (anon: its own memory, file:
+    // mapped file pages, mostly LevelDB tables read through mmap)
+    rssMB: {
+      loaderAfterLoad: loader.rssMB.afterLoad,
+      loaderAnon: loader.rssMB.rssAnon,
+      loaderFile: loader.rssMB.rssFile,
+      loaderPeak: loader.rssMB.peak,
+      servingAfterQueries: serving.rssMB.afterQueries,
+      servingAnon: serving.rssMB.rssAnon,
+      servingFile: serving.rssMB.rssFile,
+      servingPeak: serving.rssMB.peak
+    },
     feedIndexRebuildMs: serving.rebuildMs,
     loadAverage: loadavg().map(x => +x.toFixed(2)),
     caches: { stateEntries: STATE_CACHE ?? 'default', feedDocs: DOC_CACHE ?? 'default' },
