@@ -7,9 +7,10 @@
  *    share), memory by stage and its peak RSS.
  * 2. The serving node, a fresh process, reopens that data folder as a restarted node would
  *    (chain, feed index, JSON-RPC server) and answers `feed_query` over HTTP for a representative
- *    mix of filters and sorts from a client in the same process. It reports p50/p99 per query
- *    shape and overall, an in-process time breakdown per shape, and its RSS (which includes the
- *    client's).
+ *    mix of filters and sorts. The client is this bench's first process (FEED_BENCH_CLIENT=
+ *    inprocess puts it inside the serving process, as bench runs before 2026-11-21 did). It
+ *    reports p50/p99 per query shape and overall, the serving node's RSS after the queries, and
+ *    then an in-process time breakdown per shape.
  *
  * Writes bench/results/feed.json.
  *
@@ -239,36 +240,14 @@ async function load (dir: string): Promise<Record<string, unknown>> {
   }
 }
 
-/**
- * Phase 2, a fresh process: reopens the loaded folder as a restarted node does and serves
- * feed_query over HTTP to a client in this process.
- */
-async function serve (dir: string): Promise<Record<string, unknown>> {
-  rand = seededRandom(0x9e7e)
-  // one buffer, not 100k small arrays: the client's memory counts in this process's RSS
-  const ids = await readFile(join(dir, 'ids.bin'))
-  const idAt = (i: number): Uint8Array => ids.subarray(32 * i, 32 * i + 32)
-  const store = await LevelStore.open(join(dir, 'db'))
-  const chain = await Chain.open(store, makeGenesis(), STATE_CACHE === undefined ? {} : { cacheEntries: STATE_CACHE })
-  const timedKv = new TimedKV(chain.kv)
-  const index = new FeedIndex(timedKv, chain.state, DOC_CACHE === undefined ? {} : { cacheDocs: DOC_CACHE })
-  // as the feed module does at start: an index of an older layout is rebuilt from the blocks
-  const status = await index.status()
-  let rebuildMs: number | undefined
-  if (!status.current || status.height !== chain.head().height) {
-    const t = performance.now()
-    await index.rebuild(chain.blocks, chain.head().height)
-    rebuildMs = Math.round(performance.now() - t)
-    console.error(`feed index rebuilt in ${rebuildMs} ms`)
-  }
-  const memory = [memoryAt('serve: open', chain)]
+type Shape = { name: string, params: () => Record<string, unknown> }
 
-  const rpc = new RpcServer({ methods: {}, log: createLogger({ level: 'silent' }), options: { port: 0, ratePerSec: 1e9, burst: 1e9 } })
-  rpc.addMethods(feedMethods({ chain, index, secret: await cursorSecret(chain.kv) }))
-  const url = `${await rpc.start()}/rpc`
+/** The query mix: the filters and sorts of MISSION.md §9, alone and combined. */
+function queryShapes (ids: Uint8Array): Shape[] {
   const cards = ids.length / 32
+  const idAt = (i: number): Uint8Array => ids.subarray(32 * i, 32 * i + 32)
   const addr = (i: number): string => encodeAddress(accounts[i].address)
-  const shapes: Array<{ name: string, params: () => Record<string, unknown> }> = [
+  return [
     { name: 'new (everything)', params: () => ({ sort: 'new' }) },
     { name: 'kind video, new', params: () => ({ filter: { kind: ['video'] } }) },
     { name: 'kind image+video, top', params: () => ({ filter: { kind: ['image', 'video'] }, sort: 'top' }) },
@@ -289,6 +268,10 @@ async function serve (dir: string): Promise<Record<string, unknown>> {
     { name: 'seeded (everything)', params: () => ({ sort: 'seeded' }) },
     { name: 'kind text + free + tag, trending', params: () => ({ filter: { kind: ['text'], free: true, tags: [skewed(TAGS)] }, sort: 'trending' }) }
   ]
+}
+
+/** The timed HTTP queries: every shape each round, every other round also the next page. */
+async function queryOverHttp (url: string, shapes: Shape[]): Promise<{ feedQuery: Record<string, number>, perQuery: Array<Record<string, unknown>> }> {
   const call = async (params: Record<string, unknown>): Promise<any> => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'feed_query', params: { limit: 20, ...params } }) })
     const j: any = await res.json()
@@ -319,8 +302,50 @@ async function serve (dir: string): Promise<Record<string, unknown>> {
     rows.push({ query: name, p50: +percentile(sorted, 0.5).toFixed(2), p99: +percentile(sorted, 0.99).toFixed(2), max: +sorted[sorted.length - 1].toFixed(2), meanItems: +(e.items / e.lat.length).toFixed(1) })
   }
   all.sort((a, b) => a - b)
+  return { feedQuery: { queries: all.length, p50: +percentile(all, 0.5).toFixed(2), p99: +percentile(all, 0.99).toFixed(2), max: +all[all.length - 1].toFixed(2) }, perQuery: rows }
+}
+
+/** FEED_BENCH_CLIENT=inprocess runs the HTTP client inside the serving node's process. */
+const CLIENT_IN_PROCESS = process.env.FEED_BENCH_CLIENT === 'inprocess'
+
+/**
+ * Phase 2, a fresh process: reopens the loaded folder as a restarted node does and serves
+ * feed_query over HTTP — by default to the parent process, which runs the client, so that this
+ * process's RSS is the node's alone.
+ */
+async function serve (dir: string): Promise<Record<string, unknown>> {
+  rand = seededRandom(0x9e7e)
+  const ids = await readFile(join(dir, 'ids.bin'))
+  const store = await LevelStore.open(join(dir, 'db'))
+  const chain = await Chain.open(store, makeGenesis(), STATE_CACHE === undefined ? {} : { cacheEntries: STATE_CACHE })
+  const timedKv = new TimedKV(chain.kv)
+  const index = new FeedIndex(timedKv, chain.state, DOC_CACHE === undefined ? {} : { cacheDocs: DOC_CACHE })
+  // as the feed module does at start: an index of an older layout is rebuilt from the blocks
+  const status = await index.status()
+  let rebuildMs: number | undefined
+  if (!status.current || status.height !== chain.head().height) {
+    const t = performance.now()
+    await index.rebuild(chain.blocks, chain.head().height)
+    rebuildMs = Math.round(performance.now() - t)
+    console.error(`feed index rebuilt in ${rebuildMs} ms`)
+  }
+  const memory = [memoryAt('serve: open', chain)]
+
+  const rpc = new RpcServer({ methods: {}, log: createLogger({ level: 'silent' }), options: { port: 0, ratePerSec: 1e9, burst: 1e9 } })
+  rpc.addMethods(feedMethods({ chain, index, secret: await cursorSecret(chain.kv) }))
+  const url = `${await rpc.start()}/rpc`
+  const shapes = queryShapes(ids)
+  let http: Awaited<ReturnType<typeof queryOverHttp>> | undefined
+  if (CLIENT_IN_PROCESS) http = await queryOverHttp(url, shapes)
+  else {
+    // the parent runs the queries and says when it is done
+    const done = new Promise(resolve => process.once('message', resolve))
+    process.send?.({ url })
+    await done
+  }
   const rssServing = process.memoryUsage().rss
   const splitServing = rssSplit()
+  const peakServing = peakRssMB()
   memory.push(memoryAt('serve: after queries', chain))
 
   // where a query's time goes, in process (no HTTP): the planner and executor (of which index
@@ -370,12 +395,13 @@ async function serve (dir: string): Promise<Record<string, unknown>> {
   await rpc.stop()
   await store.close()
   return {
-    cards,
+    cards: ids.length / 32,
     rebuildMs,
-    feedQuery: { queries: all.length, p50: +percentile(all, 0.5).toFixed(2), p99: +percentile(all, 0.99).toFixed(2), max: +all[all.length - 1].toFixed(2) },
-    rssMB: { afterQueries: MB(rssServing), ...splitServing, peak: peakRssMB() },
+    client: CLIENT_IN_PROCESS ? 'in the serving process' : 'a separate process',
+    ...http,
+    // the peak before the breakdown, which is this bench's own in-process work
+    rssMB: { afterQueries: MB(rssServing), ...splitServing, peak: peakServing },
     memoryMB: memory,
-    perQuery: rows,
     breakdown
   }
 }
@@ -383,12 +409,21 @@ async function serve (dir: string): Promise<Record<string, unknown>> {
 /** Runs this file again as a separate process for one phase; resolves with the phase's result. */
 async function runPhase (phase: 'load' | 'serve', dir: string): Promise<Record<string, any>> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, FEED_BENCH_PHASE: phase, FEED_BENCH_DIR: dir }
   })
-  const code = await new Promise<number | null>((resolve, reject) => { child.once('exit', resolve); child.once('error', reject) })
+  const exited = new Promise<number | null>((resolve, reject) => { child.once('exit', resolve); child.once('error', reject) })
+  let http: Awaited<ReturnType<typeof queryOverHttp>> | undefined
+  child.once('message', (m: { url: string }) => {
+    // the serving node is up: this process is its client
+    rand = seededRandom(0xc11e)
+    void readFile(join(dir, 'ids.bin'))
+      .then(async ids => { http = await queryOverHttp(m.url, queryShapes(ids)) })
+      .then(() => child.send('done'), err => { console.error(err); child.kill() })
+  })
+  const code = await exited
   if (code !== 0) throw new Error(`the ${phase} phase exited with code ${code}`)
-  return JSON.parse(await readFile(join(dir, `${phase}.json`), 'utf8'))
+  return { ...JSON.parse(await readFile(join(dir, `${phase}.json`), 'utf8')), ...http }
 }
 
 async function main (): Promise<void> {
@@ -419,6 +454,7 @@ async function main (): Promise<void> {
     engagementTxs: { reactions: CARDS, views: CARDS / 2, follows: ACCOUNTS * 20 },
     avgCardTxBytes: loader.avgCardTxBytes,
     indexing: loader.indexing,
+    client: serving.client,
     feedQuery: serving.feedQuery,
     // loader: the process that committed the blocks (its peak is the bulk load's); serving: a fresh
     // node process over the loaded folder, after the timed queries (anon: its own memory, file:
