@@ -10,8 +10,9 @@
  *    `inMemorySort` cards is read whole and sorted; a larger one hands the drive to the most
  *    selective other filter's score orders (or all cards').
  * 3. Every candidate is checked for the other text words on its posting key (point reads, before
- *    any document loads), then against all filters from its index document (flags by point reads). At most `scanBudget` candidates are examined per call: when the budget
- *    runs out before the page fills, the page comes back short with a cursor to continue from.
+ *    any document loads), then against all filters from its index document (flags by point
+ *    reads). At most `scanBudget` candidates are examined per call: when the budget runs out
+ *    before the page fills, the page comes back short with a cursor to continue from.
  */
 import { bytesEqual, compareBytes, concatBytes, toHex } from '../../codec/index.js'
 import type { StateStore } from '../stateStore.js'
@@ -264,7 +265,9 @@ export async function runFeedQuery (index: FeedIndex, state: StateStore, q: Feed
     // words have no score orders: a small word list is read whole and sorted; otherwise the
     // score order of the most selective other filter (or of all cards) is scanned
     if (driverCount <= QUERY_LIMITS.inMemorySort) return await sortInMemory(index, state, q, limit, driver, ctx)
-    ;({ c: driver, n: driverCount } = smallest(sized.filter(e => e.c.word === undefined)))
+    const other = smallest(sized.filter(e => e.c.word === undefined))
+    driver = other.c
+    driverCount = other.n
   }
   const sources = sort === 'new' ? driver.lists : driver.lists.map(l => scoreOrder(sort, l))
   // a first read of about a page per list; later reads grow (see ListScan)
