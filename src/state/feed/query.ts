@@ -91,11 +91,17 @@ export async function loadFilterContext (state: StateStore, f: FeedFilter): Prom
   if (f.kind !== undefined) ctx.kinds = new Set(f.kind)
   if (f.tags !== undefined) ctx.tags = new Set(f.tags.map(normalizeTag))
   if (f.creator !== undefined) ctx.creators = new Set(f.creator.map(toHex))
-  if (f.followedBy !== undefined) ctx.followees = await followeesOf(state, f.followedBy)
-  if (f.excludeMutedBy !== undefined) ctx.muted = await mutedBy(state, f.excludeMutedBy)
-  if (f.hideFlaggedFor !== undefined) {
-    ctx.flaggers = await followeesOf(state, f.hideFlaggedFor)
-    ctx.flaggers.add(toHex(f.hideFlaggedFor))
+  // the social sets are independent reads: issued together
+  const [followees, muted, flaggers] = await Promise.all([
+    f.followedBy === undefined ? undefined : followeesOf(state, f.followedBy),
+    f.excludeMutedBy === undefined ? undefined : mutedBy(state, f.excludeMutedBy),
+    f.hideFlaggedFor === undefined ? undefined : followeesOf(state, f.hideFlaggedFor)
+  ])
+  if (followees !== undefined) ctx.followees = followees
+  if (muted !== undefined) ctx.muted = muted
+  if (flaggers !== undefined && f.hideFlaggedFor !== undefined) {
+    flaggers.add(toHex(f.hideFlaggedFor))
+    ctx.flaggers = flaggers
   }
   return ctx
 }
