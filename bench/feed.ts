@@ -1,17 +1,32 @@
 /**
- * Feed benchmark: loads N cards (default 100,000) with mixed kinds, tags, creators, prices,
- * replies, reactions, views and follows into a LevelDB chain through real block commits, then
- * serves `feed_query` over HTTP and measures a representative mix of filters and sorts.
- * Reports indexing throughput (cards/s: whole commits, and the feed indexer's own share),
- * feed_query p50/p99 per query shape and overall, and RSS. Writes bench/results/feed.json.
+ * Feed benchmark, in two processes run one after the other:
+ *
+ * 1. The loader loads N cards (default 100,000) with mixed kinds, tags, creators, prices,
+ *    replies, reactions, views and follows into a LevelDB chain through real block commits, and
+ *    exits. It reports indexing throughput (cards/s: whole commits, and the feed indexer's own
+ *    share), memory by stage and its peak RSS.
+ * 2. The serving node, a fresh process, reopens that data folder as a restarted node would
+ *    (chain, feed index, JSON-RPC server) and answers `feed_query` over HTTP for a representative
+ *    mix of filters and sorts, first to a client in this bench's first process (so that the
+ *    serving node's RSS, taken next, is the node's alone), then again to a client inside the
+ *    serving process (as bench runs before 2026-11-21 did). It reports p50/p99 per query shape
+ *    and overall for both, the serving node's RSS, and an in-process time breakdown per shape.
+ *
+ * Writes bench/results/feed.json.
  *
  *   node --import ./src/polyfill.js --import tsx bench/feed.ts        (FEED_BENCH_CARDS=20000 for a quick run)
+ *
+ * FEED_BENCH_DATA=DIR keeps the loaded folder in DIR and, when DIR already holds a load, skips
+ * the loader (the serving node rebuilds the feed index first if its layout version is older).
  */
-import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, mkdir, writeFile, readFile, access } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { tmpdir, cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { sha256, accountFromSecretKey, encodeAddress, type Account } from '../src/crypto/index.js'
-import { toHex, utf8 } from '../src/codec/index.js'
+import { toHex, utf8, concatBytes } from '../src/codec/index.js'
 import { signTx, merkleRoot, txId, encodeTx, publishBody, CARD_KINDS, REACTIONS } from '../src/blocks/index.js'
 import type { Tx, Block } from '../src/blocks/types.js'
 import {
@@ -32,7 +47,7 @@ const STATE_CACHE = process.env.FEED_BENCH_STATE_CACHE === undefined ? undefined
 const BREAKDOWN_ROUNDS = Number(process.env.FEED_BENCH_BREAKDOWN_ROUNDS ?? 20)
 const DOC_CACHE = process.env.FEED_BENCH_DOC_CACHE === undefined ? undefined : Number(process.env.FEED_BENCH_DOC_CACHE)
 
-const rand = seededRandom(0x5eed)
+let rand = seededRandom(0x5eed)
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]
 /** Zipf-ish pick: low indexes far more often, as real tags and words are. */
 const skewed = <T>(xs: readonly T[]): T => xs[Math.floor(xs.length * rand() ** 3)]
@@ -70,8 +85,25 @@ function memoryAt (stage: string, chain?: Chain): Record<string, unknown> {
   if (gc !== undefined) gc()
   const m = process.memoryUsage()
   const row: Record<string, unknown> = { stage, rss: MB(m.rss), heapUsed: MB(m.heapUsed), heapTotal: MB(m.heapTotal), external: MB(m.external), arrayBuffers: MB(m.arrayBuffers), native: MB(m.rss - m.heapTotal - m.external) }
-  if (chain !== undefined) row.commitmentCache = MB(chain.state.commitment.stats().cachedBytes)
+  if (chain !== undefined) {
+    row.commitmentCache = MB(chain.state.commitment.stats().cachedBytes)
+    row.stateCache = MB(chain.state.cacheStats().bytes)
+  }
+  // Linux splits RSS into anonymous memory (the process's own) and file pages mapped into it
+  // (LevelDB reads its table files through mmap: page cache the kernel can drop at will)
+  const split = rssSplit()
+  if (split !== undefined) Object.assign(row, split)
   return row
+}
+
+function rssSplit (): { rssAnon: number, rssFile: number } | undefined {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8')
+    const kb = (name: string): number => Number(/^(\w+):\s+(\d+) kB$/m.exec(status.split('\n').find(l => l.startsWith(`${name}:`)) ?? '')?.[2] ?? NaN)
+    return { rssAnon: Math.round(kb('RssAnon') / 1024), rssFile: Math.round(kb('RssFile') / 1024) }
+  } catch {
+    return undefined
+  }
 }
 
 /** The feed index's store, with the time spent in reads while `on` (for the stage breakdown). */
@@ -88,6 +120,7 @@ class TimedKV implements KVStore {
 
   async get (key: Uint8Array): Promise<Uint8Array | undefined> { return await this.timed(async () => await this.kv.get(key)) }
   async getMany (keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> { return await this.timed(async () => await this.kv.getMany(keys)) }
+  async keys (range: RangeOptions): Promise<Uint8Array[]> { return await this.timed(async () => await this.kv.keys(range)) }
   async batch (ops: BatchOp[]): Promise<void> { await this.kv.batch(ops) }
   async * iterate (range: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]> {
     let inside = 0
@@ -113,20 +146,24 @@ function percentile (sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]
 }
 
-async function main (): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'folio-feed-bench-'))
-  const store = await LevelStore.open(join(dir, 'db'))
+function makeGenesis (): Genesis {
   const validator = accountFromSecretKey(sha256(utf8('feed bench validator')))
-  const genesis: Genesis = {
+  return {
     chainId: CHAIN_ID,
     genesisTime: 1_700_000_000_000,
     params: { ...DEFAULT_PARAMS },
     accounts: accounts.map(a => ({ address: a.address, balance: 1_000_000_000_000n })),
     validators: [{ name: 'v0', publicKey: validator.publicKey, operator: validator.address, power: 10n }]
   }
-  const chain = await Chain.open(store, genesis, STATE_CACHE === undefined ? {} : { cacheEntries: STATE_CACHE })
-  const timedKv = new TimedKV(chain.kv)
-  const index = new FeedIndex(timedKv, chain.state, DOC_CACHE === undefined ? {} : { cacheDocs: DOC_CACHE })
+}
+
+const peakRssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024)
+
+/** Phase 1: commits the cards and the engagement into `dir`, then closes the store. */
+async function load (dir: string): Promise<Record<string, unknown>> {
+  const store = await LevelStore.open(join(dir, 'db'))
+  const chain = await Chain.open(store, makeGenesis(), STATE_CACHE === undefined ? {} : { cacheEntries: STATE_CACHE })
+  const index = new FeedIndex(chain.kv, chain.state, DOC_CACHE === undefined ? {} : { cacheDocs: DOC_CACHE })
   await index.markCurrent(0)
   const memory = [memoryAt('open', chain)]
   const probe = (stage: string): void => { memory.push(memoryAt(stage, chain)); if (process.env.FEED_BENCH_PROBE !== undefined) console.error(JSON.stringify(memory[memory.length - 1])) }
@@ -186,13 +223,31 @@ async function main (): Promise<void> {
   if (pending.length > 0) await flush()
   probe('engagement')
   const rssLoaded = process.memoryUsage().rss
+  const splitLoaded = rssSplit()
+  await store.close()
+  // the serving phase needs the card ids for its "replies to a card" queries
+  await writeFile(join(dir, 'ids.bin'), concatBytes(...ids))
+  return {
+    avgCardTxBytes: Math.round(bytes / CARDS),
+    indexing: {
+      cardsPerSecCommit: Math.round(CARDS / (cardCommitMs / 1000)),
+      cardsPerSecIndexerOnly: Math.round(CARDS / (cardIndexMs / 1000)),
+      signingMs: Math.round(signMs),
+      engagementTxsPerSec: Math.round(engageTxs / (engageMs / 1000))
+    },
+    rssMB: { afterLoad: MB(rssLoaded), ...splitLoaded, peak: peakRssMB() },
+    memoryMB: memory
+  }
+}
 
-  // 3. queries over HTTP
-  const rpc = new RpcServer({ methods: {}, log: createLogger({ level: 'silent' }), options: { port: 0, ratePerSec: 1e9, burst: 1e9 } })
-  rpc.addMethods(feedMethods({ chain, index, secret: await cursorSecret(chain.kv) }))
-  const url = `${await rpc.start()}/rpc`
+type Shape = { name: string, params: () => Record<string, unknown> }
+
+/** The query mix: the filters and sorts of MISSION.md §9, alone and combined. */
+function queryShapes (ids: Uint8Array): Shape[] {
+  const cards = ids.length / 32
+  const idAt = (i: number): Uint8Array => ids.subarray(32 * i, 32 * i + 32)
   const addr = (i: number): string => encodeAddress(accounts[i].address)
-  const shapes: Array<{ name: string, params: () => Record<string, unknown> }> = [
+  return [
     { name: 'new (everything)', params: () => ({ sort: 'new' }) },
     { name: 'kind video, new', params: () => ({ filter: { kind: ['video'] } }) },
     { name: 'kind image+video, top', params: () => ({ filter: { kind: ['image', 'video'] }, sort: 'top' }) },
@@ -205,14 +260,18 @@ async function main (): Promise<void> {
     { name: 'creator, new', params: () => ({ filter: { creator: [addr(skewedIndex(ACCOUNTS))] } }) },
     { name: 'followedBy, new', params: () => ({ filter: { followedBy: addr(Math.floor(rand() * ACCOUNTS)) } }) },
     { name: 'followedBy, top', params: () => ({ filter: { followedBy: addr(Math.floor(rand() * ACCOUNTS)) }, sort: 'top' }) },
-    { name: 'replies to a card, new', params: () => ({ filter: { parent: toHex(skewed(ids)) } }) },
-    { name: 'since/until window, new', params: () => { const h = 1 + Math.floor(rand() * (CARDS / PER_BLOCK)); return { filter: { since: h, until: h } } } },
+    { name: 'replies to a card, new', params: () => ({ filter: { parent: toHex(idAt(skewedIndex(cards))) } }) },
+    { name: 'since/until window, new', params: () => { const h = 1 + Math.floor(rand() * (cards / PER_BLOCK)); return { filter: { since: h, until: h } } } },
     { name: 'muted+flagged hidden, new', params: () => { const v = addr(Math.floor(rand() * ACCOUNTS)); return { filter: { excludeMutedBy: v, hideFlaggedFor: v } } } },
     { name: 'top (everything)', params: () => ({ sort: 'top' }) },
     { name: 'trending (everything)', params: () => ({ sort: 'trending' }) },
     { name: 'seeded (everything)', params: () => ({ sort: 'seeded' }) },
     { name: 'kind text + free + tag, trending', params: () => ({ filter: { kind: ['text'], free: true, tags: [skewed(TAGS)] }, sort: 'trending' }) }
   ]
+}
+
+/** The timed HTTP queries: every shape each round, every other round also the next page. */
+async function queryOverHttp (url: string, shapes: Shape[]): Promise<{ feedQuery: Record<string, number>, perQuery: Array<Record<string, unknown>> }> {
   const call = async (params: Record<string, unknown>): Promise<any> => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'feed_query', params: { limit: 20, ...params } }) })
     const j: any = await res.json()
@@ -221,9 +280,8 @@ async function main (): Promise<void> {
   }
   for (const s of shapes) for (let i = 0; i < 3; i++) await call(s.params()) // warm-up
   const all: number[] = []
-  const rows: Array<{ query: string, p50: number, p99: number, meanItems: number }> = []
+  const rows: Array<{ query: string, p50: number, p99: number, max: number, meanItems: number }> = []
   const perShape = new Map<string, { lat: number[], items: number }>()
-  let peakRss = process.memoryUsage().rss
   for (let r = 0; r < QUERY_ROUNDS; r++) {
     for (const s of shapes) {
       const params = s.params()
@@ -238,23 +296,61 @@ async function main (): Promise<void> {
       perShape.set(s.name, e)
       all.push(ms)
     }
-    peakRss = Math.max(peakRss, process.memoryUsage().rss)
   }
   for (const [name, e] of perShape) {
     const sorted = e.lat.sort((a, b) => a - b)
-    rows.push({ query: name, p50: +percentile(sorted, 0.5).toFixed(2), p99: +percentile(sorted, 0.99).toFixed(2), meanItems: +(e.items / e.lat.length).toFixed(1) })
+    rows.push({ query: name, p50: +percentile(sorted, 0.5).toFixed(2), p99: +percentile(sorted, 0.99).toFixed(2), max: +sorted[sorted.length - 1].toFixed(2), meanItems: +(e.items / e.lat.length).toFixed(1) })
   }
   all.sort((a, b) => a - b)
-  const stats = { ...memoryAt('queries', chain), peakRss: MB(peakRss) }
-  memory.push(stats)
+  return { feedQuery: { queries: all.length, p50: +percentile(all, 0.5).toFixed(2), p99: +percentile(all, 0.99).toFixed(2), max: +all[all.length - 1].toFixed(2) }, perQuery: rows }
+}
 
-  // 4. where a query's time goes, in process (no HTTP): the planner and executor (of which index
+/**
+ * Phase 2, a fresh process: reopens the loaded folder as a restarted node does and serves
+ * feed_query over HTTP — by default to the parent process, which runs the client, so that this
+ * process's RSS is the node's alone.
+ */
+async function serve (dir: string): Promise<Record<string, unknown>> {
+  rand = seededRandom(0x9e7e)
+  const ids = await readFile(join(dir, 'ids.bin'))
+  const store = await LevelStore.open(join(dir, 'db'))
+  const chain = await Chain.open(store, makeGenesis(), STATE_CACHE === undefined ? {} : { cacheEntries: STATE_CACHE })
+  const timedKv = new TimedKV(chain.kv)
+  const index = new FeedIndex(timedKv, chain.state, DOC_CACHE === undefined ? {} : { cacheDocs: DOC_CACHE })
+  // as the feed module does at start: an index of an older layout is rebuilt from the blocks
+  const status = await index.status()
+  let rebuildMs: number | undefined
+  if (!status.current || status.height !== chain.head().height) {
+    const t = performance.now()
+    await index.rebuild(chain.blocks, chain.head().height)
+    rebuildMs = Math.round(performance.now() - t)
+    console.error(`feed index rebuilt in ${rebuildMs} ms`)
+  }
+  const memory = [memoryAt('serve: open', chain)]
+
+  const rpc = new RpcServer({ methods: {}, log: createLogger({ level: 'silent' }), options: { port: 0, ratePerSec: 1e9, burst: 1e9 } })
+  rpc.addMethods(feedMethods({ chain, index, secret: await cursorSecret(chain.kv) }))
+  const url = `${await rpc.start()}/rpc`
+  const shapes = queryShapes(ids)
+  // the parent runs the queries and says when it is done
+  const done = new Promise(resolve => process.once('message', resolve))
+  process.send?.({ url })
+  await done
+  const rssServing = process.memoryUsage().rss
+  const splitServing = rssSplit()
+  const peakServing = peakRssMB()
+  memory.push(memoryAt('serve: after queries', chain))
+  // the same mix again from a client inside this process, as bench runs before 2026-11-21 did:
+  // on a loaded 2-core machine a request then waits for one process to be scheduled, not two
+  const inProcess = await queryOverHttp(url, shapes)
+
+  // where a query's time goes, in process (no HTTP): the planner and executor (of which index
   // reads: counts, posting scans, doc loads, word checks), the card reads and JSON of the page
   const breakdown: Array<Record<string, unknown>> = []
   for (const s of shapes) {
     const query: number[] = []
     const reads: number[] = []
-    const cards: number[] = []
+    const cardMs: number[] = []
     const json: number[] = []
     const plans = new Map<string, number>()
     let scanned = 0
@@ -273,7 +369,7 @@ async function main (): Promise<void> {
       const t3 = performance.now()
       query.push(t1 - t0)
       reads.push(timedKv.readMs)
-      cards.push(t2 - t1)
+      cardMs.push(t2 - t1)
       json.push(t3 - t2)
       scanned += page.scanned
       const plan = page.plan.replace(/\(\d+\)/g, '')
@@ -288,12 +384,65 @@ async function main (): Promise<void> {
       queryP50: med(query),
       queryP99: p99(query),
       indexReadsP50: med(reads),
-      cardsP50: med(cards),
+      cardsP50: med(cardMs),
       jsonP50: med(json)
     })
   }
-  console.table(breakdown)
-  console.table(memory)
+  await rpc.stop()
+  await store.close()
+  return {
+    cards: ids.length / 32,
+    rebuildMs,
+    feedQueryInProcess: inProcess.feedQuery,
+    perQueryInProcess: inProcess.perQuery,
+    // the peak before the breakdown, which is this bench's own in-process work
+    rssMB: { afterQueries: MB(rssServing), ...splitServing, peak: peakServing },
+    memoryMB: memory,
+    breakdown
+  }
+}
+
+/** Runs this file again as a separate process for one phase; resolves with the phase's result. */
+async function runPhase (phase: 'load' | 'serve', dir: string): Promise<Record<string, any>> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, FEED_BENCH_PHASE: phase, FEED_BENCH_DIR: dir }
+  })
+  const exited = new Promise<number | null>((resolve, reject) => { child.once('exit', resolve); child.once('error', reject) })
+  let http: Awaited<ReturnType<typeof queryOverHttp>> | undefined
+  child.once('message', (m: { url: string }) => {
+    // the serving node is up: this process is its client
+    rand = seededRandom(0xc11e)
+    void readFile(join(dir, 'ids.bin'))
+      .then(async ids => { http = await queryOverHttp(m.url, queryShapes(ids)) })
+      .then(() => child.send('done'), err => { console.error(err); child.kill() })
+  })
+  const code = await exited
+  if (code !== 0) throw new Error(`the ${phase} phase exited with code ${code}`)
+  return { ...JSON.parse(await readFile(join(dir, `${phase}.json`), 'utf8')), ...http }
+}
+
+async function main (): Promise<void> {
+  const phase = process.env.FEED_BENCH_PHASE
+  if (phase === 'load' || phase === 'serve') {
+    const dir = process.env.FEED_BENCH_DIR as string
+    const result = phase === 'load' ? await load(dir) : await serve(dir)
+    await writeFile(join(dir, `${phase}.json`), JSON.stringify(result))
+    return
+  }
+  const kept = process.env.FEED_BENCH_DATA
+  const dir = kept ?? await mkdtemp(join(tmpdir(), 'folio-feed-bench-'))
+  await mkdir(dir, { recursive: true })
+  const loaded = await access(join(dir, 'load.json')).then(() => true, () => false)
+  if (loaded) console.error(`reusing the load in ${dir}`)
+  const loader = loaded ? JSON.parse(await readFile(join(dir, 'load.json'), 'utf8')) : await runPhase('load', dir)
+  const serving = await runPhase('serve', dir)
+  console.table(serving.breakdown)
+  console.table([...loader.memoryMB, ...serving.memoryMB])
+  console.log('feed_query over HTTP, client in a separate process')
+  console.table(serving.perQuery)
+  console.log('feed_query over HTTP, client in the serving process')
+  console.table(serving.perQueryInProcess)
 
   const result = {
     date: new Date().toISOString(),
@@ -302,28 +451,35 @@ async function main (): Promise<void> {
     cards: CARDS,
     accounts: ACCOUNTS,
     engagementTxs: { reactions: CARDS, views: CARDS / 2, follows: ACCOUNTS * 20 },
-    avgCardTxBytes: Math.round(bytes / CARDS),
-    indexing: {
-      cardsPerSecCommit: Math.round(CARDS / (cardCommitMs / 1000)),
-      cardsPerSecIndexerOnly: Math.round(CARDS / (cardIndexMs / 1000)),
-      signingMs: Math.round(signMs),
-      engagementTxsPerSec: Math.round(engageTxs / (engageMs / 1000))
+    avgCardTxBytes: loader.avgCardTxBytes,
+    indexing: loader.indexing,
+    feedQuery: serving.feedQuery,
+    feedQueryInProcess: serving.feedQueryInProcess,
+    // loader: the process that committed the blocks (its peak is the bulk load's); serving: a fresh
+    // node process over the loaded folder, after the timed queries (anon: its own memory, file:
+    // mapped file pages, mostly LevelDB tables read through mmap)
+    rssMB: {
+      loaderAfterLoad: loader.rssMB.afterLoad,
+      loaderAnon: loader.rssMB.rssAnon,
+      loaderFile: loader.rssMB.rssFile,
+      loaderPeak: loader.rssMB.peak,
+      servingAfterQueries: serving.rssMB.afterQueries,
+      servingAnon: serving.rssMB.rssAnon,
+      servingFile: serving.rssMB.rssFile,
+      servingPeak: serving.rssMB.peak
     },
-    feedQuery: { queries: all.length, p50: +percentile(all, 0.5).toFixed(2), p99: +percentile(all, 0.99).toFixed(2), max: +all[all.length - 1].toFixed(2) },
-    rssMB: { afterLoad: Math.round(rssLoaded / 2 ** 20), peak: Math.round(peakRss / 2 ** 20) },
+    feedIndexRebuildMs: serving.rebuildMs,
     loadAverage: loadavg().map(x => +x.toFixed(2)),
     caches: { stateEntries: STATE_CACHE ?? 'default', feedDocs: DOC_CACHE ?? 'default' },
-    memoryMB: memory,
-    perQuery: rows,
-    breakdown
+    memoryMB: [...loader.memoryMB, ...serving.memoryMB],
+    perQuery: serving.perQuery,
+    perQueryInProcess: serving.perQueryInProcess,
+    breakdown: serving.breakdown
   }
-  console.table(rows)
-  console.log(JSON.stringify({ ...result, perQuery: undefined, breakdown: undefined, memoryMB: undefined }, null, 2))
+  console.log(JSON.stringify({ ...result, perQuery: undefined, perQueryInProcess: undefined, breakdown: undefined, memoryMB: undefined }, null, 2))
   await mkdir(new URL('./results/', import.meta.url), { recursive: true })
   await writeFile(new URL('./results/feed.json', import.meta.url), JSON.stringify(result, null, 2) + '\n')
-  await rpc.stop()
-  await store.close()
-  await rm(dir, { recursive: true, force: true })
+  if (kept === undefined) await rm(dir, { recursive: true, force: true })
 }
 
 await main()

@@ -85,8 +85,8 @@ export class Chain {
     this.current = head
   }
 
-  static async open (kv: KVStore, genesis: Genesis, opts: { log?: ChainLog, cacheEntries?: number } = {}): Promise<Chain> {
-    const state = await StateStore.open(kv, { cacheEntries: opts.cacheEntries })
+  static async open (kv: KVStore, genesis: Genesis, opts: { log?: ChainLog, cacheEntries?: number, cacheBytes?: number } = {}): Promise<Chain> {
+    const state = await StateStore.open(kv, { cacheEntries: opts.cacheEntries, cacheBytes: opts.cacheBytes })
     const blocks = new BlockStore(kv, genesis.params.maxBlockBytes)
     const gHash = genesisHash(genesis)
     let head = await blocks.head()

@@ -13,6 +13,11 @@ import { PREFIX } from './keys.js'
 /** A cached absence, so that repeated reads of missing keys do not hit the disk either. */
 const ABSENT = new Uint8Array(0)
 
+/** Default bounds of the read cache: entries, and bytes of keys and values. */
+export const STATE_CACHE_DEFAULTS = { entries: 50_000, bytes: 32 * 2 ** 20 }
+/** Bytes an entry holds besides its key and value (map entry, typed array header). */
+const ENTRY_OVERHEAD = 96
+
 export interface StateChange {
   key: Uint8Array
   value: Uint8Array | null
@@ -30,14 +35,22 @@ export class StateStore {
   private constructor (
     readonly kv: KVStore,
     readonly commitment: StateCommitment,
-    cacheEntries: number
+    cacheEntries: number,
+    cacheBytes: number
   ) {
-    this.cache = new LruMap(cacheEntries)
+    // bounded by bytes as well as entries: card records carry previews of up to 64 KiB, and every
+    // committed change enters the cache, so 50,000 of them could otherwise hold gigabytes
+    this.cache = new LruMap(cacheEntries, { maxWeight: cacheBytes, weigh: (k, v) => k.length + v.byteLength + ENTRY_OVERHEAD })
   }
 
-  static async open (kv: KVStore, opts: { cacheEntries?: number } = {}): Promise<StateStore> {
+  static async open (kv: KVStore, opts: { cacheEntries?: number, cacheBytes?: number } = {}): Promise<StateStore> {
     const commitment = await StateCommitment.open(kv, PREFIX.commitment)
-    return new StateStore(kv, commitment, opts.cacheEntries ?? 50_000)
+    return new StateStore(kv, commitment, opts.cacheEntries ?? STATE_CACHE_DEFAULTS.entries, opts.cacheBytes ?? STATE_CACHE_DEFAULTS.bytes)
+  }
+
+  /** Entries and bytes held by the read cache. */
+  cacheStats (): { entries: number, bytes: number } {
+    return { entries: this.cache.size, bytes: this.cache.weight }
   }
 
   root (): Uint8Array {

@@ -24,6 +24,8 @@ export interface KVStore {
   /** Applies every op or none. */
   batch (ops: BatchOp[]): Promise<void>
   iterate (range: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]>
+  /** The keys of a range, read in one go: for bounded scans (set `limit`) that want no values. */
+  keys (range: RangeOptions): Promise<Uint8Array[]>
   close (): Promise<void>
 }
 
@@ -71,6 +73,12 @@ export class MemoryStore implements KVStore {
     }
   }
 
+  async keys (range: RangeOptions): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = []
+    for await (const [k] of this.iterate(range)) out.push(k)
+    return out
+  }
+
   get size (): number {
     return this.map.size
   }
@@ -106,6 +114,14 @@ export class LevelStore implements KVStore {
     const opts: Record<string, unknown> = { ...range }
     if (range.limit == null) delete opts.limit
     for await (const [k, v] of this.db.iterator(opts)) yield [k, v]
+  }
+
+  async keys (range: RangeOptions): Promise<Uint8Array[]> {
+    // all() reads up to 1,000 keys per trip to the native side; `for await` would take two
+    // trips for the first key and the rest, which is most of the cost of a short posting read
+    const opts: Record<string, unknown> = { ...range }
+    if (range.limit == null) delete opts.limit
+    return await this.db.keys(opts).all()
   }
 
   async close (): Promise<void> {

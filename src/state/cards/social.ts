@@ -12,11 +12,10 @@ import {
 } from './records.js'
 import { MAX_FOLLOWING, MAX_MUTED } from './handlers.js'
 
-/** Reads the second 20-byte part of edge keys `s/<area>/<a20><b20>` under `a`. */
+/** Reads the second 20-byte part of edge keys `s/<area>/<a20><b20>` under `a` (one bounded key read). */
 async function edgeTargets (state: StateStore, prefix: Uint8Array, max: number): Promise<Set<string>> {
-  const out = new Set<string>()
-  for await (const [k] of state.scan(prefix, prefixEnd(prefix), max)) out.add(toHex(k.subarray(k.length - 20)))
-  return out
+  const keys = await state.kv.keys({ gte: prefix, lt: prefixEnd(prefix), limit: max })
+  return new Set(keys.map(k => toHex(k.subarray(k.length - 20))))
 }
 
 /** Hex addresses `account` follows (at most MAX_FOLLOWING, which the state rules enforce). */

@@ -8,7 +8,7 @@ import { packRecord, unpackRecord, concatBytes } from '../../codec/index.js'
 import { StateError } from '../errors.js'
 import { type CardRecordValue, type CardCountersValue, HEAT_HALF_LIFE, HEAT_UNIT } from '../cards/records.js'
 import {
-  seqOf, allList, kindList, creatorList, priceList, parentList, tagList, wordList, scoreList, uintScore, floatScore,
+  seqOf, allList, kindList, creatorList, priceList, parentList, tagList, wordList, scoreOrder, uintScore, floatScore,
   tokenize, normalizeTag, type ScoreSort
 } from './layout.js'
 
@@ -71,13 +71,20 @@ export function docWords (rec: CardRecordValue): string[] {
   return tokenize(`${rec.card.title} ${rec.card.body} ${rec.card.tags.join(' ')}`)
 }
 
-/** The posting lists (prefixes) a card is filed under, besides the score orders. */
-export function postingLists (doc: FeedDoc, words: string[]): Uint8Array[] {
+/**
+ * The posting lists a card is filed under that also have score orders: all of them but the words.
+ * They follow from fields a card never changes, so a rescore moves a card within the same lists.
+ */
+export function scoredLists (doc: FeedDoc): Uint8Array[] {
   const lists = [allList(), kindList(doc.kind), creatorList(doc.creator), priceList(doc.price > 0n)]
   if (doc.parent !== null) lists.push(parentList(doc.parent))
   for (const t of doc.tags) lists.push(tagList(t))
-  for (const w of words) lists.push(wordList(w))
   return lists
+}
+
+/** The posting lists (prefixes) a card is filed under, besides the score orders. */
+export function postingLists (doc: FeedDoc, words: string[]): Uint8Array[] {
+  return [...scoredLists(doc), ...words.map(wordList)]
 }
 
 export function scoreBytes (doc: FeedDoc, sort: ScoreSort): Uint8Array {
@@ -92,8 +99,10 @@ export function suffixOf (doc: FeedDoc): Uint8Array {
   return concatBytes(doc.seq, doc.id)
 }
 
-export function scoreKey (doc: FeedDoc, sort: ScoreSort): Uint8Array {
-  return concatBytes(scoreList(sort), scoreBytes(doc, sort), doc.seq, doc.id)
+/** The card's keys in the `sort` order of each of its scored lists. */
+export function scoreKeys (doc: FeedDoc, sort: ScoreSort, lists = scoredLists(doc)): Uint8Array[] {
+  const position = concatBytes(scoreBytes(doc, sort), doc.seq, doc.id)
+  return lists.map(list => concatBytes(scoreOrder(sort, list), position))
 }
 
 export function encodeDoc (d: FeedDoc): Uint8Array {

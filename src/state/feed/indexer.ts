@@ -5,8 +5,8 @@
  *
  * A block's index changes follow from the card-counters records the block changed: every card
  * transaction (and the areas that count key sales and seeders) rewrites that record, and
- * card.publish creates it. A new card is filed under its posting lists; an existing one only
- * moves in the score orders whose score changed.
+ * card.publish creates it. A new card is filed under its posting lists and their score orders; an
+ * existing one only moves in the score orders whose score changed.
  */
 import type { BatchOp, KVStore } from '../store.js'
 import type { StateStore } from '../stateStore.js'
@@ -20,11 +20,11 @@ import { StateError } from '../errors.js'
 import { concatBytes, packRecord, unpackRecord } from '../../codec/index.js'
 import { txId } from '../../blocks/index.js'
 import { CARD_COUNTERS_PREFIX, cardKey, cardCountersKey, decodeCard, decodeCounters, type CardCountersValue, type CardRecordValue } from '../cards/records.js'
-import { type FeedDoc, buildDoc, docWords, postingLists, scoreKey, suffixOf, encodeDoc, decodeDoc, reactionTotal, trendingScore } from './doc.js'
+import { type FeedDoc, buildDoc, docWords, postingLists, scoredLists, scoreKeys, scoreBytes, suffixOf, encodeDoc, decodeDoc, reactionTotal, trendingScore } from './doc.js'
 import { FEED, SCORE_SORTS, docKey, countKey, countBytes, readCount, metaKey } from './layout.js'
 
 /** Bump when the layout or a score formula changes: a node then rebuilds its index at start. */
-export const FEED_INDEX_VERSION = 1
+export const FEED_INDEX_VERSION = 2
 const EMPTY = new Uint8Array(0)
 const HEIGHT_KEY = metaKey('height')
 
@@ -67,12 +67,11 @@ export class FeedIndex {
       } else {
         const doc = rescore(old, counters)
         if (doc === old) continue
+        const lists = scoredLists(doc)
         for (const sort of SCORE_SORTS) {
-          const before = scoreKey(old, sort)
-          const after = scoreKey(doc, sort)
-          if (Buffer.compare(before, after) !== 0) {
-            ops.push({ type: 'del', key: before }, { type: 'put', key: after, value: EMPTY })
-          }
+          if (Buffer.compare(scoreBytes(old, sort), scoreBytes(doc, sort)) === 0) continue
+          const after = scoreKeys(doc, sort, lists)
+          scoreKeys(old, sort, lists).forEach((before, j) => ops.push({ type: 'del', key: before }, { type: 'put', key: after[j], value: EMPTY }))
         }
         ops.push({ type: 'put', key: docKey(id), value: encodeDoc(doc) })
         docs.push(doc)
@@ -104,7 +103,8 @@ export class FeedIndex {
       if (entry === undefined) counts.set(hk, { key: ck, delta: 1 })
       else entry.delta++
     }
-    for (const sort of SCORE_SORTS) ops.push({ type: 'put', key: scoreKey(doc, sort), value: EMPTY })
+    const lists = scoredLists(doc)
+    for (const sort of SCORE_SORTS) for (const key of scoreKeys(doc, sort, lists)) ops.push({ type: 'put', key, value: EMPTY })
     ops.push({ type: 'put', key: docKey(id), value: encodeDoc(doc) })
     return doc
   }

@@ -10,7 +10,8 @@
  *   i/feed/r/<parent32><seq><id>         replies by parent
  *   i/feed/t/<tag>\0<seq><id>            by tag (lowercased)
  *   i/feed/w/<word>\0<seq><id>           inverted text index (title, body, tags)
- *   i/feed/s/<sort>/<score8><seq><id>    score orders: top, trending, seeded
+ *   i/feed/o/<sort>/<list><score8><seq><id>  score orders (top, trending, seeded) of every posting
+ *                                        list above except words: <list> is `a/`, `k/<kind>/`, …
  *   i/feed/d/<id>                        the card's index document (msgpack)
  *   i/feed/n/<posting prefix>            number of entries of a posting list (u64)
  *   i/feed/m/<name>                      index metadata (version, height, cursor secret)
@@ -47,7 +48,12 @@ export const priceList = (paid: boolean): Uint8Array => concatKey(FEED, '$/', pa
 export const parentList = (parent: Uint8Array): Uint8Array => concatKey(FEED, 'r/', parent)
 export const tagList = (tag: string): Uint8Array => concatKey(FEED, 't/', utf8(tag), NUL)
 export const wordList = (word: string): Uint8Array => concatKey(FEED, 'w/', utf8(word), NUL)
-export const scoreList = (sort: ScoreSort): Uint8Array => concatKey(FEED, 's/', sort, '/')
+/**
+ * The order by `sort` of one posting list (`a/` for all cards): the same entries as the list,
+ * keyed score ‖ seq ‖ id, so a filtered page under a score sort is a reverse range scan.
+ */
+export const scoreOrder = (sort: ScoreSort, list: Uint8Array): Uint8Array => concatKey(FEED, 'o/', sort, '/', list.subarray(FEED.length))
+export const scoreList = (sort: ScoreSort): Uint8Array => scoreOrder(sort, allList())
 export const docKey = (id: Uint8Array): Uint8Array => concatKey(FEED, 'd/', id)
 export const countKey = (list: Uint8Array): Uint8Array => concatKey(FEED, 'n/', list.subarray(FEED.length))
 export const metaKey = (name: string): Uint8Array => concatKey(FEED, 'm/', name)

@@ -5,11 +5,14 @@
  *    per tag, each text word its own list, …). Their sizes are kept as counts, so the planner picks
  *    the smallest as the driver with one batched read.
  * 2. `new`: the driver's lists are merged newest first by range scans that start below the cursor
- *    and inside since/until. Score orders: a driver of at most `inMemorySort` cards is read whole
- *    and sorted by score; otherwise the score order itself is scanned from the cursor.
- * 3. Every candidate is checked against all filters from its index document (and text words and
- *    flags by point reads). At most `scanBudget` candidates are examined per call: when the budget
- *    runs out before the page fills, the page comes back short with a cursor to continue from.
+ *    and inside since/until. Score sorts: every list but the words has its own score orders, so
+ *    the driver's orders are merged highest first the same way. A word (no score orders) of at most
+ *    `inMemorySort` cards is read whole and sorted; a larger one hands the drive to the most
+ *    selective other filter's score orders (or all cards').
+ * 3. Every candidate is checked for the other text words on its posting key (point reads, before
+ *    any document loads), then against all filters from its index document (flags by point
+ *    reads). At most `scanBudget` candidates are examined per call: when the budget runs out
+ *    before the page fills, the page comes back short with a cursor to continue from.
  */
 import { bytesEqual, compareBytes, concatBytes, toHex } from '../../codec/index.js'
 import type { StateStore } from '../stateStore.js'
@@ -19,8 +22,8 @@ import { flagKey } from '../cards/records.js'
 import type { FeedIndex } from './indexer.js'
 import { type FeedDoc, scoreBytes } from './doc.js'
 import {
-  allList, kindList, creatorList, priceList, parentList, tagList, wordList, scoreList, seqOf, tokenize, normalizeTag,
-  SUFFIX_BYTES, SCORE_BYTES, type ScoreSort
+  allList, kindList, creatorList, priceList, parentList, tagList, wordList, scoreOrder, seqOf, tokenize, normalizeTag,
+  SUFFIX_BYTES, SCORE_BYTES, SEQ_BYTES, ID_BYTES, type ScoreSort
 } from './layout.js'
 import { FeedError } from './errors.js'
 
@@ -88,11 +91,17 @@ export async function loadFilterContext (state: StateStore, f: FeedFilter): Prom
   if (f.kind !== undefined) ctx.kinds = new Set(f.kind)
   if (f.tags !== undefined) ctx.tags = new Set(f.tags.map(normalizeTag))
   if (f.creator !== undefined) ctx.creators = new Set(f.creator.map(toHex))
-  if (f.followedBy !== undefined) ctx.followees = await followeesOf(state, f.followedBy)
-  if (f.excludeMutedBy !== undefined) ctx.muted = await mutedBy(state, f.excludeMutedBy)
-  if (f.hideFlaggedFor !== undefined) {
-    ctx.flaggers = await followeesOf(state, f.hideFlaggedFor)
-    ctx.flaggers.add(toHex(f.hideFlaggedFor))
+  // the social sets are independent reads: issued together
+  const [followees, muted, flaggers] = await Promise.all([
+    f.followedBy === undefined ? undefined : followeesOf(state, f.followedBy),
+    f.excludeMutedBy === undefined ? undefined : mutedBy(state, f.excludeMutedBy),
+    f.hideFlaggedFor === undefined ? undefined : followeesOf(state, f.hideFlaggedFor)
+  ])
+  if (followees !== undefined) ctx.followees = followees
+  if (muted !== undefined) ctx.muted = muted
+  if (flaggers !== undefined && f.hideFlaggedFor !== undefined) {
+    flaggers.add(toHex(f.hideFlaggedFor))
+    ctx.flaggers = flaggers
   }
   return ctx
 }
@@ -116,16 +125,33 @@ export function matchesDoc (d: FeedDoc, f: FeedFilter, ctx: FilterContext): bool
 }
 
 /**
- * The full filter over a batch of documents, in order: the document tests, then the text words
- * (one batched point read per word) and flags (bounded by the viewer's follow limit).
+ * Which of the cards (given by their `seq ‖ id` suffixes) contain every word of `words`: one
+ * batched point read per word in its posting list, narrowing as it goes. It needs no documents,
+ * so the executor runs it before loading any.
  */
-export async function filterDocs (index: FeedIndex, state: StateStore, docs: FeedDoc[], f: FeedFilter, ctx: FilterContext, skipWord?: string): Promise<FeedDoc[]> {
-  let out = docs.filter(d => matchesDoc(d, f, ctx))
-  for (const w of ctx.words) {
-    if (w === skipWord || out.length === 0) continue
+export async function withWords (index: FeedIndex, suffixes: Uint8Array[], words: string[]): Promise<boolean[]> {
+  const keep = suffixes.map(() => true)
+  for (const w of words) {
+    const at = keep.flatMap((k, i) => k ? [i] : [])
+    if (at.length === 0) break
     const list = wordList(w)
-    const present = await index.kv.getMany(out.map(d => concatBytes(list, d.seq, d.id)))
-    out = out.filter((_, i) => present[i] !== undefined)
+    const present = await index.kv.getMany(at.map(i => concatBytes(list, suffixes[i])))
+    at.forEach((i, j) => { if (present[j] === undefined) keep[i] = false })
+  }
+  return keep
+}
+
+/**
+ * The full filter over a batch of documents, in order: the document tests, then the text words
+ * (one batched point read per word; `wordsChecked` when the caller did that already) and flags
+ * (bounded by the viewer's follow limit).
+ */
+export async function filterDocs (index: FeedIndex, state: StateStore, docs: FeedDoc[], f: FeedFilter, ctx: FilterContext, skipWord?: string, wordsChecked = false): Promise<FeedDoc[]> {
+  let out = docs.filter(d => matchesDoc(d, f, ctx))
+  if (!wordsChecked) {
+    const words = ctx.words.filter(w => w !== skipWord)
+    const keep = await withWords(index, out.map(d => concatBytes(d.seq, d.id)), words)
+    out = out.filter((_, i) => keep[i])
   }
   if (ctx.flaggers !== undefined && ctx.flaggers.size > 0) {
     const flaggers = ctx.flaggers
@@ -185,8 +211,7 @@ class ListScan {
     if (this.done) return undefined
     const chunk = this.chunk
     this.chunk = Math.min(chunk * 2, QUERY_LIMITS.chunk)
-    const keys: Uint8Array[] = []
-    for await (const [k] of this.index.kv.iterate({ gte: this.lo, lt: this.hi, reverse: true, limit: chunk })) keys.push(k)
+    const keys = await this.index.kv.keys({ gte: this.lo, lt: this.hi, reverse: true, limit: chunk })
     if (keys.length < chunk) this.done = true
     if (keys.length === 0) return undefined
     this.hi = keys[keys.length - 1]
@@ -196,6 +221,9 @@ class ListScan {
   }
 
   pop (): void { this.at++ }
+
+  /** Whether the next `head()` has to read the store. */
+  get dry (): boolean { return this.at >= this.buf.length && !this.done }
 }
 
 function rangeOf (prefix: Uint8Array, f: FeedFilter, after: Uint8Array | undefined, bySeq: boolean): [Uint8Array, Uint8Array] {
@@ -228,25 +256,32 @@ export async function runFeedQuery (index: FeedIndex, state: StateStore, q: Feed
 
   const comps = components(f, ctx)
   const counts = await index.counts(comps.flatMap(c => c.lists))
-  let driver: Component = { label: 'all', lists: [allList()] }
-  let driverCount = Infinity
   let at = 0
-  for (const c of comps) {
+  const sized = comps.map(c => {
     const n = counts.slice(at, at + c.lists.length).reduce((a, b) => a + b, 0)
     at += c.lists.length
-    if (n < driverCount) { driver = c; driverCount = n }
-  }
+    return { c, n }
+  })
+  const smallest = (xs: typeof sized): { c: Component, n: number } =>
+    xs.reduce<{ c: Component, n: number }>((best, e) => e.n < best.n ? e : best, { c: { label: 'all', lists: [allList()] }, n: Infinity })
+  let { c: driver, n: driverCount } = smallest(sized)
   if (driverCount === 0) return { docs: [], next: null, scanned: 0, plan: `empty:${driver.label}` }
 
-  if (sort !== 'new' && driver.label !== 'all' && driverCount <= QUERY_LIMITS.inMemorySort) {
-    return await sortInMemory(index, state, q, limit, driver, ctx)
+  if (sort !== 'new' && driver.word !== undefined) {
+    // words have no score orders: a small word list is read whole and sorted; otherwise the
+    // score order of the most selective other filter (or of all cards) is scanned
+    if (driverCount <= QUERY_LIMITS.inMemorySort) return await sortInMemory(index, state, q, limit, driver, ctx)
+    const other = smallest(sized.filter(e => e.c.word === undefined))
+    driver = other.c
+    driverCount = other.n
   }
-  const sources = sort === 'new' ? driver.lists : [scoreList(sort)]
+  const sources = sort === 'new' ? driver.lists : driver.lists.map(l => scoreOrder(sort, l))
   // a first read of about a page per list; later reads grow (see ListScan)
   const firstChunk = Math.min(QUERY_LIMITS.chunk, limit + 4)
   const scans = sources.map(p => new ListScan(index, p, ...rangeOf(p, f, q.after, sort === 'new'), firstChunk))
-  const plan = sort === 'new' ? `merge:${driver.label}(${driverCount})` : `score:${sort}`
+  const plan = sort === 'new' ? `merge:${driver.label}(${driverCount})` : `score:${sort}:${driver.label}(${driverCount})`
   const skipWord = sort === 'new' ? driver.word : undefined
+  const words = ctx.words.filter(w => w !== skipWord)
   const docs: FeedDoc[] = []
   let scanned = 0
   let last: Uint8Array | undefined
@@ -258,6 +293,9 @@ export async function runFeedQuery (index: FeedIndex, state: StateStore, q: Feed
     const size = Math.min(want, QUERY_LIMITS.chunk, QUERY_LIMITS.scanBudget - scanned)
     want *= 2
     while (chunk.length < size) {
+      // lists that ran dry are read together: a union of many lists costs one round, not one per list
+      const dry = scans.filter(s => s.dry)
+      if (dry.length > 1) await Promise.all(dry.map(async s => await s.head()))
       let best: ListScan | undefined
       let bestKey: Uint8Array | undefined
       for (const s of scans) {
@@ -271,34 +309,42 @@ export async function runFeedQuery (index: FeedIndex, state: StateStore, q: Feed
       chunk.push(bestKey)
     }
     if (chunk.length === 0) return { docs, next: null, scanned, plan }
-    const found = await index.getDocs(chunk.map(s => s.subarray(s.length - 32)))
+    // text words are checked on the posting keys first, so only their survivors' documents load
+    const hasWords = await withWords(index, chunk.map(k => k.subarray(k.length - SUFFIX_BYTES)), words)
+    const survivors = chunk.filter((_, i) => hasWords[i])
+    const found = await index.getDocs(survivors.map(k => k.subarray(k.length - ID_BYTES)))
     const present = found.filter((d): d is FeedDoc => d !== undefined)
-    const matched = new Set(await filterDocs(index, state, present, f, ctx, skipWord))
+    const matched = new Set(await filterDocs(index, state, present, f, ctx, skipWord, true))
+    let next = 0
     for (let i = 0; i < chunk.length; i++) {
       scanned++
       last = chunk[i]
-      const d = found[i]
-      if (d !== undefined && matched.has(d)) {
-        docs.push(d)
-        if (docs.length === limit) return { docs, next: last, scanned, plan }
+      if (hasWords[i]) {
+        const d = found[next++]
+        if (d !== undefined && matched.has(d)) {
+          docs.push(d)
+          if (docs.length === limit) return { docs, next: last, scanned, plan }
+        }
       }
       if (scanned >= QUERY_LIMITS.scanBudget) return { docs, next: last, scanned, plan: `${plan}:budget` }
     }
   }
 }
 
-/** A small driver under a score order: read it whole, filter, sort by (score, seq, id) desc. */
+/** A small word list under a score order: read it whole, filter, sort by (score, seq, id) desc. */
 async function sortInMemory (index: FeedIndex, state: StateStore, q: FeedQuery, limit: number, driver: Component, ctx: FilterContext): Promise<FeedPage> {
-  const ids = new Map<string, Uint8Array>()
+  const suffixes = new Map<string, Uint8Array>()
   for (const p of driver.lists) {
     const [lo, hi] = rangeOf(p, q.filter, undefined, true)
-    for await (const [k] of index.kv.iterate({ gte: lo, lt: hi })) {
-      const id = k.subarray(k.length - 32)
-      ids.set(toHex(id), id)
+    for (const k of await index.kv.keys({ gte: lo, lt: hi })) {
+      const suffix = k.subarray(k.length - SUFFIX_BYTES)
+      suffixes.set(toHex(suffix), suffix)
     }
   }
-  const docs = (await index.getDocs([...ids.values()])).filter((d): d is FeedDoc => d !== undefined)
-  const matched = await filterDocs(index, state, docs, q.filter, ctx, driver.word)
+  const all = [...suffixes.values()]
+  const hasWords = await withWords(index, all, ctx.words.filter(w => w !== driver.word))
+  const docs = (await index.getDocs(all.filter((_, i) => hasWords[i]).map(s => s.subarray(SEQ_BYTES)))).filter((d): d is FeedDoc => d !== undefined)
+  const matched = await filterDocs(index, state, docs, q.filter, ctx, driver.word, true)
   const sort = q.sort as ScoreSort
   let ranked = matched.map(d => ({ d, pos: positionOf(d, sort) })).sort((a, b) => compareBytes(b.pos, a.pos))
   if (q.after !== undefined) {
@@ -307,5 +353,5 @@ async function sortInMemory (index: FeedIndex, state: StateStore, q: FeedQuery, 
   }
   const page = ranked.slice(0, limit)
   const next = ranked.length > limit ? page[page.length - 1].pos : null
-  return { docs: page.map(r => r.d), next, scanned: ids.size, plan: `memory:${driver.label}(${ids.size})` }
+  return { docs: page.map(r => r.d), next, scanned: all.length, plan: `memory:${driver.label}(${all.length})` }
 }

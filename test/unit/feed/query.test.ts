@@ -128,7 +128,7 @@ describe('feed: queries against a brute-force model', function () {
     expect(lists).to.match(/^merge:(creator|tags)\(\d+\)$/)
     expect(page.scanned).to.be.at.most(w.cards.filter(c => c.creator === 2 || c.tags.includes('rust')).length)
     const memory = await runFeedQuery(w.index, w.chain.state, { filter: toFilter(w, { parent: 0 }), sort: 'top', limit: 5 })
-    expect(memory.plan).to.match(/^memory:parent/)
+    expect(memory.plan).to.match(/^score:top:parent\(\d+\)$/)
   })
 
   it('keeps pages stable while new cards arrive between them', async () => {
