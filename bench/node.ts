@@ -8,7 +8,7 @@
  *   npm run bench:devnet      (writes bench/results/devnet.json)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm, readFile } from 'node:fs/promises'
+import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { prepareDevnet } from '../src/node/devnet.js'
@@ -127,6 +127,15 @@ async function main (): Promise<void> {
   // one validator: a block at most every 250 ms; four: the devnet's own defaults
   const consensus: Record<string, number> = VALIDATORS === 1 ? { minBlockInterval: 250, proposeBase: 200 } : {}
   const { homes } = await prepareDevnet({ dir, validators: VALIDATORS, basePort, consensus })
+  // VERIFY_WORKERS=n sets mempool.verifyWorkers on every node (to compare with 0: on the event loop)
+  if (process.env.VERIFY_WORKERS !== undefined) {
+    for (const home of homes) {
+      const file = join(home, 'config.json')
+      const config = JSON.parse(await readFile(file, 'utf8'))
+      config.mempool = { ...config.mempool, verifyWorkers: Number(process.env.VERIFY_WORKERS) }
+      await writeFile(file, JSON.stringify(config, null, 2))
+    }
+  }
   const profArgs = process.env.NODE_CPU_PROF != null ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NODE_CPU_PROF}`] : []
   const nodes: ChildProcess[] = homes.map(home => spawn(process.execPath, [...profArgs, BIN, 'start', '--home', home, '--log-file', join(home, 'node.log')], { stdio: 'ignore' }))
   const urls = homes.map((_, i) => `http://127.0.0.1:${basePort + 1 + 10 * i}/rpc`)
@@ -141,9 +150,12 @@ async function main (): Promise<void> {
       if (i > 600) throw new Error('devnet did not start')
       await new Promise(resolve => setTimeout(resolve, 100))
     }
-    const phases: Array<[string, number, number]> = [['light (100 tx/s)', LIGHT_RATE, LIGHT_SECONDS]]
+    let phases: Array<[string, number, number]> = [['light (100 tx/s)', LIGHT_RATE, LIGHT_SECONDS]]
     if (VALIDATORS > 1) phases.push(['1,000 tx/s', 1000, LIGHT_SECONDS])
     phases.push(['saturation', 0, SAT_SECONDS])
+    // PHASES=light,1000,saturation picks some (e.g. to profile one)
+    const only = process.env.PHASES?.split(',')
+    if (only !== undefined) phases = phases.filter(([, rate]) => only.includes(rate === LIGHT_RATE ? 'light' : rate === 0 ? 'saturation' : String(rate)))
     const results: Record<string, Record<string, number>> = {}
     for (const [name, rate, seconds] of phases) {
       const watcher = new BlockWatcher(rpc, nodes.map(n => n.pid as number))
