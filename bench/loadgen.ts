@@ -40,15 +40,15 @@ async function main (): Promise<void> {
   for (let i = 0; i < senders.length; i += BATCH) {
     const chunk = senders.slice(i, i + BATCH).map(s => buildTx(faucet, params, 'transfer', { to: s.address, amount: 10_000_000_000n }, fNonce++))
     // the previous phase may have left the pool full: wait for room rather than fail
-    let todo = chunk.map((tx, j) => ({ jsonrpc: '2.0', id: j, method: 'tx_send', params: { tx: toHex(encodeTx(tx)) } }))
-    for (let attempt = 0; todo.length > 0; attempt++) {
-      const res = await postBatch(todo)
+    let unsent = chunk.map((tx, j) => ({ jsonrpc: '2.0', id: j, method: 'tx_send', params: { tx: toHex(encodeTx(tx)) } }))
+    for (let attempt = 0; unsent.length > 0; attempt++) {
+      const res = await postBatch(unsent)
       // a sender's nonces must arrive in order: after the first refusal the rest are refused too
       const refused = res.filter((r: any) => r.error != null).sort((a: any, b: any) => a.id - b.id)[0]
       if (refused === undefined) break
       if (refused.error.data?.reason !== 'FULL' || attempt >= 240) throw new Error(`funding failed: ${refused.error.message}`)
-      todo = todo.filter(t => t.id >= refused.id)
-      if (todo.length > 0) await new Promise(resolve => setTimeout(resolve, 250))
+      unsent = unsent.filter(t => t.id >= refused.id)
+      if (unsent.length > 0) await new Promise(resolve => setTimeout(resolve, 250))
     }
     last = toHex(txId(chunk[chunk.length - 1]))
     // one sender may hold 256 pending transactions: let each round commit

@@ -12,6 +12,7 @@
 import { rlpEncode, uintToBytes } from '../codec/rlp.js'
 import { sha256 } from '../crypto/index.js'
 import { ConsensusError } from './errors.js'
+import { rescalePriorities, centrePriorities } from '../state/staking/priorities.js'
 
 export interface Validator {
   /** 20-byte address of the consensus key. */
@@ -52,11 +53,6 @@ export function bytesToHex (b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 }
 
-/** Floor division: Go's big.Int Div (Euclidean for a positive divisor), which CometBFT averages with. */
-function floorDiv (a: bigint, b: bigint): bigint {
-  const q = a / b
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q
-}
 
 export class ValidatorSet {
   /** Validators in canonical order: address ascending. */
@@ -150,8 +146,8 @@ export class ValidatorSet {
   incrementProposerPriority (times: number): ValidatorSet {
     if (times <= 0) throw new ConsensusError('INVALID_VALIDATOR_SET', 'cannot increment priorities a non-positive number of times')
     const pr = this.validators.map(v => v.proposerPriority)
-    rescale(pr, PRIORITY_WINDOW_SIZE_FACTOR * this.totalPower)
-    shiftByAverage(pr)
+    rescalePriorities(pr, PRIORITY_WINDOW_SIZE_FACTOR * this.totalPower)
+    centrePriorities(pr)
     let chosen = -1
     for (let t = 0; t < times; t++) {
       for (let i = 0; i < pr.length; i++) pr[i] = pr[i]! + this.validators[i]!.power
@@ -194,8 +190,8 @@ export class ValidatorSet {
     if (next.size === 0) throw new ConsensusError('INVALID_VALIDATOR_SET', 'changes would leave the validator set empty')
     const set = new ValidatorSet([...next.values()])
     const pr = set.validators.map(v => v.proposerPriority)
-    rescale(pr, PRIORITY_WINDOW_SIZE_FACTOR * set.totalPower)
-    shiftByAverage(pr)
+    rescalePriorities(pr, PRIORITY_WINDOW_SIZE_FACTOR * set.totalPower)
+    centrePriorities(pr)
     return new ValidatorSet(set.validators.map((v, i) => ({ ...v, proposerPriority: pr[i]! })))
   }
 }
@@ -222,24 +218,3 @@ export function nextValidatorSet (current: ValidatorSet, changesFromPreviousBloc
   return updated.incrementProposerPriority(1)
 }
 
-function rescale (pr: bigint[], diffMax: bigint): void {
-  if (diffMax === 0n || pr.length === 0) return
-  let max = pr[0]!
-  let min = pr[0]!
-  for (const p of pr) {
-    if (p > max) max = p
-    if (p < min) min = p
-  }
-  const diff = max - min
-  if (diff > diffMax) {
-    const ratio = (diff + diffMax - 1n) / diffMax
-    for (let i = 0; i < pr.length; i++) pr[i] = pr[i]! / ratio
-  }
-}
-
-function shiftByAverage (pr: bigint[]): void {
-  if (pr.length === 0) return
-  const sum = pr.reduce((a, b) => a + b, 0n)
-  const avg = floorDiv(sum, BigInt(pr.length))
-  for (let i = 0; i < pr.length; i++) pr[i] = pr[i]! - avg
-}

@@ -96,16 +96,6 @@ export class Mempool {
   }
 
   /**
-   * Decoding, chain, fee, size and signature checks only, for relays that must answer at once;
-   * the decoded transaction is remembered so that its later admission does not redo them.
-   */
-  checkStateless (bytes: Uint8Array): Tx {
-    const tx = this.decode(bytes)
-    this.validateStateless(tx)
-    return tx
-  }
-
-  /**
    * The stateless checks of a batch (a gossip message), with the signatures checked together on
    * the verifier's worker threads when the pool has one. Throws MempoolError INVALID (or
    * FEE_TOO_LOW) for the first transaction that fails; otherwise returns them decoded, remembered

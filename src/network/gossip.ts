@@ -64,7 +64,7 @@ export class ConsensusGossip {
     private readonly view: GossipChainView,
     private readonly targets: GossipTargets,
     private readonly log: SyncLog,
-    private readonly txOptions: TxGossipOptions = { batchMs: 10, maxBytes: 256 * 1024 }
+    private readonly txOptions: TxGossipOptions
   ) {}
 
   private readonly handlers = new Map<string, (data: Uint8Array) => Promise<void>>()

@@ -3,9 +3,9 @@
  * restarted at height 10^6, one that block-synced — knows every height's priorities in
  * O(validators) without replaying from genesis.
  *
- * The arithmetic is CometBFT's, as src/consensus/validatorSet.ts implements it; state sits below
- * consensus and may not import it, so it is restated here on plain arrays, and
- * test/unit/staking/priorities.test.ts checks the two agree over random set sequences.
+ * The arithmetic is CometBFT's on plain arrays. src/consensus/validatorSet.ts uses the same
+ * rescaling and centring (exported below: state sits below consensus, so the shared pieces live
+ * here), and test/unit/staking/priorities.test.ts checks the two agree over random set sequences.
  *
  * What state stores for height h is the *base*: the priorities before height h's own increment.
  * The consensus app rebuilds the set as `new ValidatorSet(base(h)).incrementProposerPriority(1)`,
@@ -34,7 +34,7 @@ function floorDiv (a: bigint, b: bigint): bigint {
 }
 
 /** Keeps max - min within `diffMax` by dividing every priority (truncating, as Go does). */
-function rescale (pr: bigint[], diffMax: bigint): void {
+export function rescalePriorities (pr: bigint[], diffMax: bigint): void {
   if (diffMax === 0n || pr.length === 0) return
   let max = pr[0]!
   let min = pr[0]!
@@ -49,7 +49,8 @@ function rescale (pr: bigint[], diffMax: bigint): void {
   }
 }
 
-function centre (pr: bigint[]): void {
+/** Subtracts the floored average from every priority, as CometBFT does after each change. */
+export function centrePriorities (pr: bigint[]): void {
   if (pr.length === 0) return
   const avg = floorDiv(pr.reduce((a, b) => a + b, 0n), BigInt(pr.length))
   for (let i = 0; i < pr.length; i++) pr[i] = pr[i]! - avg
@@ -66,8 +67,8 @@ function totalPower (members: readonly PrioritizedMember[]): bigint {
 export function incrementPriorities (members: readonly PrioritizedMember[]): PrioritizedMember[] {
   const total = totalPower(members)
   const pr = members.map(m => m.priority)
-  rescale(pr, WINDOW_FACTOR * total)
-  centre(pr)
+  rescalePriorities(pr, WINDOW_FACTOR * total)
+  centrePriorities(pr)
   for (let i = 0; i < pr.length; i++) pr[i] = pr[i]! + members[i]!.power
   let chosen = 0
   for (let i = 1; i < pr.length; i++) if (pr[i]! > pr[chosen]!) chosen = i
@@ -87,8 +88,8 @@ export function applyMembership (prev: readonly PrioritizedMember[], next: Reado
   const out = next.map(m => ({ address: m.address, power: m.power, priority: before.get(hex(m.address)) ?? newcomer }))
     .sort((a, b) => compareAddress(a.address, b.address))
   const pr = out.map(m => m.priority)
-  rescale(pr, WINDOW_FACTOR * total)
-  centre(pr)
+  rescalePriorities(pr, WINDOW_FACTOR * total)
+  centrePriorities(pr)
   return out.map((m, i) => ({ ...m, priority: pr[i]! }))
 }
 
