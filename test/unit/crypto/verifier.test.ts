@@ -65,8 +65,23 @@ describe('crypto/verifier', function () {
     }
   })
 
-  it('refuses a negative or fractional worker count', () => {
+  it('answers batches smaller than inlineBelow on the calling thread and larger ones on a worker', async () => {
+    const verifier = new SignatureVerifier({ workers: 1, inlineBelow: 4 })
+    try {
+      const list = checks(12)
+      const expected = list.map(c => ed25519Verify(c.publicKey, c.message, c.signature))
+      expect(await verifier.verifyMany(list.slice(0, 3))).to.deep.equal(expected.slice(0, 3))
+      expect(verifier.batches).to.deep.equal({ inline: 1, worker: 0 })
+      expect(await verifier.verifyMany(list)).to.deep.equal(expected)
+      expect(verifier.batches).to.deep.equal({ inline: 1, worker: 1 })
+    } finally {
+      await verifier.close()
+    }
+  })
+
+  it('refuses a negative or fractional worker count or inline threshold', () => {
     expect(() => new SignatureVerifier({ workers: -1 })).to.throw(RangeError)
     expect(() => new SignatureVerifier({ workers: 1.5 })).to.throw(RangeError)
+    expect(() => new SignatureVerifier({ inlineBelow: -1 })).to.throw(RangeError)
   })
 })
