@@ -15,7 +15,7 @@ import { accountFromSecretKey, ed25519Generate, encodeAddress, type Account } fr
 import { devnetFaucetKey } from '../src/node/devnetKeys.js'
 
 const [urlArg, rateArg, secondsArg, out, sendersArg] = process.argv.slice(2)
-// several comma-separated URLs: batches go round-robin over the nodes
+// several comma-separated URLs: the senders are split over the nodes, and batches go round-robin
 const urls = urlArg.split(',')
 const url = urls[0]
 let nextUrl = 0
@@ -67,11 +67,16 @@ async function main (): Promise<void> {
   const start = Date.now()
   let sent = 0
   let rejected = 0
-  let next = 0
+  const rejectedBy: Record<string, number> = {}
   // a few batches in flight hide the HTTP round trip; each sender appears once per batch
   const IN_FLIGHT = 4
   const inflight = new Set<Promise<void>>()
   const busy = new Set<number>()
+  // each sender talks to one node, as a wallet does: its transactions reach that node in nonce
+  // order, and the other nodes learn them by gossip (spreading one sender's consecutive nonces
+  // over several nodes would mostly measure NONCE_GAP refusals)
+  const sendersOf: number[][] = urls.map((_, u) => senders.map((_, i) => i).filter(i => i % urls.length === u))
+  const nextOf = urls.map(() => 0)
   while (Date.now() - start < seconds * 1000) {
     const due = rate > 0 ? Math.floor((Date.now() - start) / 1000 * rate) - sent : BATCH
     if (due <= 0 || inflight.size >= IN_FLIGHT) {
@@ -80,19 +85,24 @@ async function main (): Promise<void> {
       continue
     }
     const n = Math.min(due, BATCH)
+    const u = nextUrl++ % urls.length
+    const target = urls[u]
+    const own = sendersOf[u]
     const txs: Array<{ i: number, hex: string }> = []
-    for (let k = 0; k < senders.length && txs.length < n; k++) {
-      const i = next++ % senders.length
+    for (let k = 0; k < own.length && txs.length < n; k++) {
+      const i = own[nextOf[u]++ % own.length]
       if (busy.has(i)) continue
       busy.add(i)
       const hex = presigned[i][Number(nonces[i])]
       if (hex === undefined) { busy.delete(i); continue }
       txs.push({ i, hex })
     }
-    if (txs.length === 0) { await Promise.race(inflight); continue }
+    if (txs.length === 0) {
+      await (inflight.size > 0 ? Promise.race(inflight) : new Promise(resolve => setTimeout(resolve, 5)))
+      continue
+    }
     sent += txs.length
     const t = Date.now()
-    const target = urls[nextUrl++ % urls.length]
     const p = postBatch(txs.map(({ hex }, j) => ({ jsonrpc: '2.0', id: j, method: 'tx_send', params: { tx: hex } })), target).then(async (res) => {
       for (const r of res) {
         const { i } = txs[r.id]
@@ -101,6 +111,8 @@ async function main (): Promise<void> {
           nonces[i]++
         } else {
           rejected++
+          const reason = String(r.error.data?.reason ?? r.error.code)
+          rejectedBy[reason] = (rejectedBy[reason] ?? 0) + 1
         }
       }
       // a full pool says "retry later": a reasonable client backs off before it does
@@ -113,7 +125,7 @@ async function main (): Promise<void> {
   }
   await Promise.all(inflight)
   process.stdout.write('load finished\n')
-  await writeFile(out, JSON.stringify({ submitted, sent, rejected, start, end: Date.now() }))
+  await writeFile(out, JSON.stringify({ submitted, sent, rejected, rejectedBy, start, end: Date.now() }))
 }
 
 main().catch((err) => { process.stderr.write(`loadgen: ${err.stack ?? err}\n`); process.exit(1) })

@@ -121,18 +121,32 @@ function summarize (load: { submitted: Record<string, number>, start: number, en
   }
 }
 
+function mergeDeep (base: any, extra: any): any {
+  if (typeof base !== 'object' || base === null || typeof extra !== 'object' || extra === null || Array.isArray(extra)) return extra
+  const out = { ...base }
+  for (const [k, v] of Object.entries(extra)) out[k] = mergeDeep(base[k], v)
+  return out
+}
+
 async function main (): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'folio-bench-'))
   const basePort = 36000
   // one validator: a block at most every 250 ms; four: the devnet's own defaults
-  const consensus: Record<string, number> = VALIDATORS === 1 ? { minBlockInterval: 250, proposeBase: 200 } : {}
+  // CONSENSUS='{"commitDelay":100}' overrides consensus options on every node (to compare settings)
+  const consensus: Record<string, number> = {
+    ...(VALIDATORS === 1 ? { minBlockInterval: 250, proposeBase: 200 } : {}),
+    ...(process.env.CONSENSUS !== undefined ? JSON.parse(process.env.CONSENSUS) : {})
+  }
   const { homes } = await prepareDevnet({ dir, validators: VALIDATORS, basePort, consensus })
   // VERIFY_WORKERS=n sets mempool.verifyWorkers on every node (to compare with 0: on the event loop)
-  if (process.env.VERIFY_WORKERS !== undefined) {
+  // NODE_CONFIG='{"p2p":{"network":{"txBatchMs":50}}}' is merged into every node's config.json
+  const extra = process.env.NODE_CONFIG !== undefined ? JSON.parse(process.env.NODE_CONFIG) : undefined
+  if (process.env.VERIFY_WORKERS !== undefined || extra !== undefined) {
     for (const home of homes) {
       const file = join(home, 'config.json')
-      const config = JSON.parse(await readFile(file, 'utf8'))
-      config.mempool = { ...config.mempool, verifyWorkers: Number(process.env.VERIFY_WORKERS) }
+      let config = JSON.parse(await readFile(file, 'utf8'))
+      if (process.env.VERIFY_WORKERS !== undefined) config.mempool = { ...config.mempool, verifyWorkers: Number(process.env.VERIFY_WORKERS) }
+      if (extra !== undefined) config = mergeDeep(config, extra)
       await writeFile(file, JSON.stringify(config, null, 2))
     }
   }
