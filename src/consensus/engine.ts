@@ -66,6 +66,8 @@ export class ConsensusEngine {
   /** Own votes found in the WAL at start: replay re-sends them rather than asking the guard. */
   private ownVotes = new Map<string, Vote>()
   private future: Input[] = []
+  /** The height whose round-0 proposal waits for work (idleProposeDelay), or null. */
+  private waitingHeight: number | null = null
   private readonly evidenceSeen = new Set<string>()
 
   constructor (init: ConsensusEngineInit) {
@@ -111,6 +113,18 @@ export class ConsensusEngine {
 
   receiveVote (vote: Vote): void {
     void this.enqueue(async () => await this.onInput({ kind: 'vote', vote }))
+  }
+
+  /** True while this validator, as proposer of round 0, waits for transactions to propose. */
+  get waitingForWork (): boolean {
+    return this.waitingHeight !== null
+  }
+
+  /** The app has work to propose (e.g. its pool was empty and a transaction came): stop waiting. */
+  workAvailable (): void {
+    const height = this.waitingHeight
+    if (height === null) return
+    void this.enqueue(async () => await this.proposeAfterWait(height))
   }
 
   /** Resolves when every input received so far has been processed. */
@@ -195,13 +209,38 @@ export class ConsensusEngine {
   private async startRound (round: number): Promise<void> {
     this.hs.round = round
     this.hs.step = 'propose'
+    this.waitingHeight = null
     const proposer = this.hs.valset.proposerForRound(round)
     if (this.isMe(proposer.address) && this.hs.valset.get(proposer.address) !== undefined) {
+      if (round === 0 && this.mayWaitForWork()) {
+        const h = this.hs.height
+        this.waitingHeight = h
+        this.log.debug({ height: h }, 'pool empty: waiting for transactions before proposing')
+        this.schedule(this.opts.idleProposeDelay, async () => await this.proposeAfterWait(h))
+        return
+      }
       await this.propose(round)
     } else {
       const h = this.hs.height
       this.schedule(proposeTimeout(this.opts, round), async () => await this.onTimeout(h, round, 'propose'))
     }
+  }
+
+  /**
+   * Whether round 0's proposal may wait for work: only with idleProposeDelay, not while replaying
+   * the WAL, never when a value is already valid or proposed, and only when the app says a block
+   * now would be empty.
+   */
+  private mayWaitForWork (): boolean {
+    return this.opts.idleProposeDelay > 0 && !this.replaying && this.hs.validHash === null &&
+      !this.ownProposals.has(0) && this.init.app.hasPendingWork?.() === false
+  }
+
+  private async proposeAfterWait (height: number): Promise<void> {
+    if (this.waitingHeight !== height || this.hs.height !== height || this.hs.round !== 0 || this.hs.step !== 'propose' || this.hs.decided) return
+    this.waitingHeight = null
+    await this.propose(0)
+    await this.evaluate()
   }
 
   private async propose (round: number): Promise<void> {

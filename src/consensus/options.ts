@@ -19,6 +19,15 @@ export interface ConsensusOptions {
    * otherwise commit empty blocks as fast as the CPU allows.
    */
   minBlockInterval: number
+  /**
+   * A proposer whose pool is empty waits up to this long into round 0 for a transaction before
+   * it proposes (an empty block, if none comes); 0 proposes at once. An idle chain then makes
+   * about one block per this interval instead of one per commitDelay, and a transaction that
+   * arrives meanwhile is proposed the moment the proposer hears of it (CometBFT's
+   * create_empty_blocks_interval). Must stay below proposeBase: the other validators' propose
+   * timeout is running while the proposer waits.
+   */
+  idleProposeDelay: number
   /** Messages for the next height kept while this one finishes; more are dropped. */
   maxFutureMessages: number
   /** Votes or proposals for rounds beyond current + this are ignored, bounding memory. */
@@ -36,6 +45,7 @@ export const defaultConsensusOptions: Readonly<ConsensusOptions> = Object.freeze
   precommitDelta: 250,
   commitDelay: 200,
   minBlockInterval: 0,
+  idleProposeDelay: 0,
   maxFutureMessages: 10_000,
   maxRoundLookahead: 1000
 })
@@ -55,6 +65,9 @@ export function resolveConsensusOptions (overrides: Partial<ConsensusOptions> = 
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new ConsensusError('INVALID_OPTIONS', `consensus option ${key} must be a non-negative number, got ${String(value)}`)
     }
+  }
+  if (opts.idleProposeDelay > 0 && opts.idleProposeDelay >= opts.proposeBase) {
+    throw new ConsensusError('INVALID_OPTIONS', `consensus option idleProposeDelay (${opts.idleProposeDelay} ms) must be below proposeBase (${opts.proposeBase} ms), or the other validators time out while the proposer waits`)
   }
   return opts
 }

@@ -28,6 +28,11 @@ export interface ConsensusApp {
   validateBlock(height: number, bytes: Uint8Array): Promise<Uint8Array | null>
   /** Applies and persists the decided block; the engine moves on only once this resolves. */
   commitBlock(height: number, bytes: Uint8Array, commit: Commit): Promise<void>
+  /**
+   * Whether a block proposed now would carry anything (transactions, evidence). Consulted only
+   * with `idleProposeDelay` > 0; an app without it is never idle.
+   */
+  hasPendingWork?(): boolean
 }
 
 export interface ConsensusSink {

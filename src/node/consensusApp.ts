@@ -80,6 +80,11 @@ export class NodeConsensusApp implements ConsensusApp {
     return block
   }
 
+  hasPendingWork (): boolean {
+    // evidence travels as transactions (evidence.submit), so the pool holds all a block carries
+    return this.deps.mempool.size > 0
+  }
+
   async proposeBlock (height: number, _round: number, lastCommit: Commit | null): Promise<ProposedBlock> {
     const { chain, mempool } = this.deps
     const head = chain.head()

@@ -44,6 +44,16 @@ export interface DevnetOptions {
   consensus?: Record<string, number>
 }
 
+/**
+ * Consensus settings a multi-validator devnet writes into each node's config. On loopback every
+ * precommit arrives within milliseconds, so the pause after a commit that collects late ones can
+ * be a quarter of the default: light-load latency falls from 330–380 ms to 175–256 ms (p50,
+ * bench:devnet at 100 tx/s). A network across the internet keeps the 200 ms default or more.
+ * With nothing to propose, a proposer waits up to a second for a transaction, so an idle devnet
+ * makes about one empty block a second instead of ten.
+ */
+export const DEVNET_CONSENSUS: Readonly<Record<string, number>> = Object.freeze({ commitDelay: 50, idleProposeDelay: 1000 })
+
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/folio.js')
 
 export function devnetFilePath (dir: string): string {
@@ -85,7 +95,7 @@ export async function prepareDevnet (opts: DevnetOptions): Promise<{ homes: stri
     const bootstrap: string[] = []
     for (let j = 0; j < opts.validators; j++) if (j !== i) bootstrap.push(await devnetBootstrapAddr(j, basePort + 10 * j))
     config.p2p = { listen: [`/ip4/127.0.0.1/tcp/${basePort + 10 * i}`], bootstrap }
-    config.consensus = { ...(opts.consensus ?? {}) }
+    config.consensus = { ...(opts.validators > 1 ? DEVNET_CONSENSUS : {}), ...(opts.consensus ?? {}) }
     await writeJson(paths.config, configToJSON(config))
     await writeJson(paths.genesis, gJson)
     await writeWallet(paths.validatorKey, devnetValidatorKey(i), { insecure: true })

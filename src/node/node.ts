@@ -154,6 +154,8 @@ export class FolioNode {
         })
       }
       let engine: ConsensusEngine | null = null
+      // a proposer waiting on an empty pool (idleProposeDelay) proposes as soon as a transaction comes
+      this.mempool.onAdded(() => { if (engine?.waitingForWork === true) engine.workAvailable() })
       const bridge: ConsensusBridge = {
         addSink: (sink) => { sinks.push(sink) },
         receiveProposal: (p, bytes) => { engine?.receiveProposal(p, bytes) },

@@ -9,6 +9,7 @@ import { bytesEqual } from '../../../src/codec/hex.js'
 import { sha256 } from '../../../src/crypto/index.js'
 import { verifyCommit } from '../../../src/consensus/commit.js'
 import { verifyEvidence } from '../../../src/consensus/evidence.js'
+import { resolveConsensusOptions } from '../../../src/consensus/options.js'
 import type { ValidatorUpdate } from '../../../src/consensus/validatorSet.js'
 import { CHAIN_ID, encodeSimBlock, SimNetwork } from './sim.js'
 import type { SimMessage } from './sim.js'
@@ -203,5 +204,51 @@ describe('consensus engine, simulated network', () => {
       verifyEvidence(CHAIN_ID, net.nodes[i]!.app.validatorSet(1), found[0]!)
       expect(found[0]!.voteA.validator).to.deep.equal(net.nodes[byz]!.key.address)
     }
+  })
+
+  describe('with idleProposeDelay', () => {
+    const IDLE = { ...FAST, idleProposeDelay: 400 }
+
+    it('makes an empty block per idle interval, in round 0, while the pools stay empty', async () => {
+      const net = new SimNetwork({ powers: [1n, 1n, 1n, 1n], options: IDLE })
+      for (const n of net.nodes) n.app.pendingWork = false
+      const committedAt: number[] = []
+      await net.startAll()
+      expect(await net.runUntil(() => {
+        if (net.nodes[0]!.app.chain.length > committedAt.length) committedAt.push(net.clock.now())
+        return committedAt.length >= 4
+      }, 60_000)).to.equal(true)
+      net.assertAgreement()
+      for (const c of net.nodes[0]!.app.chain) expect(c.commit.round).to.equal(0)
+      // each height waits the idle interval after the commit delay, and no validator gives up on
+      // the waiting proposer (that would be round 1)
+      for (let i = 1; i < committedAt.length; i++) expect(committedAt[i]! - committedAt[i - 1]!).to.be.at.least(IDLE.commitDelay + IDLE.idleProposeDelay)
+    })
+
+    it('proposes the moment work arrives at a waiting proposer', async () => {
+      const net = new SimNetwork({ powers: [1n, 1n, 1n, 1n], options: IDLE })
+      for (const n of net.nodes) n.app.pendingWork = false
+      await net.startAll()
+      expect(await net.runUntil(allReach(net, 1, [0, 1, 2, 3]), 60_000)).to.equal(true)
+      const proposer = net.nodes[net.proposerIndex(2, 0)]!
+      expect(await net.runUntil(() => proposer.engine!.waitingForWork, 10_000)).to.equal(true)
+      const arrived = net.clock.now()
+      proposer.app.pendingWork = true
+      proposer.engine!.workAvailable()
+      expect(await net.runUntil(allReach(net, 2, [0, 1, 2, 3]), 10_000)).to.equal(true)
+      net.assertAgreement()
+      expect(net.nodes[0]!.app.chain[1]!.commit.round).to.equal(0)
+      // three message hops of 10 ms, not the 400 ms idle interval
+      expect(net.clock.now() - arrived).to.be.below(100)
+    })
+
+    it('does not wait when the pool has work, and refuses a delay that reaches proposeBase', async () => {
+      const net = new SimNetwork({ powers: [1n, 1n, 1n, 1n], options: IDLE })
+      await net.startAll()
+      expect(await net.runUntil(allReach(net, 3, [0, 1, 2, 3]), 60_000)).to.equal(true)
+      // three heights at the commit delay's pace, far below three idle intervals
+      expect(net.clock.now()).to.be.below(3 * IDLE.idleProposeDelay)
+      expect(() => resolveConsensusOptions({ ...FAST, idleProposeDelay: FAST.proposeBase })).to.throw(/idleProposeDelay/)
+    })
   })
 })

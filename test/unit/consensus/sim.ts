@@ -89,6 +89,8 @@ export class SimApp implements ConsensusApp {
   readonly chain: Committed[] = []
   readonly sets = new Map<number, ValidatorSet>()
   commitDelayMs = 0
+  /** What hasPendingWork answers; tests of idleProposeDelay set it. */
+  pendingWork = true
 
   constructor (genesis: ValidatorSet, private readonly me: Uint8Array, private readonly changesAt: Map<number, ValidatorUpdate[]>, private readonly clock: SimClock) {
     this.sets.set(1, genesis)
@@ -99,6 +101,10 @@ export class SimApp implements ConsensusApp {
     const set = this.sets.get(height)
     if (set === undefined) throw new Error(`no validator set known for height ${height}`)
     return set
+  }
+
+  hasPendingWork (): boolean {
+    return this.pendingWork
   }
 
   async proposeBlock (height: number, _round: number, lastCommit: Commit | null): Promise<{ hash: Uint8Array, bytes: Uint8Array }> {
