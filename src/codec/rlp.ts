@@ -1,44 +1,95 @@
 /**
- * Strict RLP over @ethereumjs/rlp. Everything folio hashes or signs is RLP, so a decoder that
- * accepted two byte strings for one value would let an attacker change a transaction's bytes (and
- * its id) without touching its meaning. The library is lenient in a few places (empty input,
- * trailing bytes in stream mode) and throws plain Errors; this wrapper rejects every input whose
- * re-encoding differs from it and reports each failure as a CodecError.
+ * Strict RLP. Everything folio hashes or signs is RLP, so a decoder that accepted two byte strings
+ * for one value would let an attacker change a transaction's bytes (and its id) without touching
+ * its meaning. The decoder therefore accepts only the canonical encoding — the one `rlpEncode`
+ * produces — and reports every failure as a CodecError: a single byte below 0x80 must stand for
+ * itself, lengths below 56 take the short form, long-form lengths have no leading zero, and every
+ * item ends exactly where its header says.
+ *
+ * Both directions are written here rather than taken from @ethereumjs/rlp (which the tests keep as
+ * an oracle): the library copies each list's content once per nesting level, builds lengths
+ * through hex strings and concatenates buffers per list, and canonical form could only be checked
+ * by encoding the result again. Decoding a 2,000-transaction block that way was a fifth of a busy
+ * validator's main thread (docs/decisions/0010-own-rlp-codec.md).
  */
-import { decode as libDecode, encode as libEncode } from '@ethereumjs/rlp'
 import { CodecError } from './errors.js'
-import type { CodecErrorCode } from './errors.js'
-import { bytesEqual } from './hex.js'
 
 export type RlpItem = Uint8Array | RlpItem[]
 
 /**
- * Deepest list nesting accepted. folio's structures nest fewer than ten levels; the bound matters
- * because the library copies each list's content once per level, so deep nesting would cost time
- * quadratic in the input before it failed.
+ * Deepest list nesting accepted. folio's structures nest fewer than ten levels; the bound keeps
+ * recursion (and the work a hostile input can ask for) small.
  */
 export const RLP_MAX_DEPTH = 64
 
-export function rlpEncode (item: RlpItem): Uint8Array {
-  return libEncode(item)
+/** Pre-order sizes of an item's lists' payloads, filled by `measure` and read back by `write`. */
+type Sizes = number[]
+
+function lengthOfLength (n: number): number {
+  let k = 1
+  while (n >= 256) { n = Math.floor(n / 256); k++ }
+  return k
 }
 
-// The library's messages for inputs that are well-formed but spelled in a non-minimal way.
-const NON_CANONICAL_HINTS = ['extra zeros', 'not prefixed', 'greater than 55', 'list too short']
+function headerSize (payload: number): number {
+  return payload < 56 ? 1 : 1 + lengthOfLength(payload)
+}
 
-function classify (err: unknown): CodecError {
-  if (err instanceof CodecError) return err
-  if (err instanceof RangeError) {
-    return new CodecError('MALFORMED', 'RLP nested too deeply to decode')
+/** Total encoded size of `item`; records each list's payload size in `sizes`, in pre-order. */
+function measure (item: RlpItem, sizes: Sizes): number {
+  if (item instanceof Uint8Array) {
+    if (item.length === 1 && item[0] < 0x80) return 1
+    return headerSize(item.length) + item.length
   }
-  const text = err instanceof Error ? err.message : String(err)
-  const code: CodecErrorCode = NON_CANONICAL_HINTS.some(h => text.includes(h)) ? 'NON_CANONICAL' : 'MALFORMED'
-  return new CodecError(code, `invalid RLP: ${text.replace(/^invalid RLP[^:]*: ?/, '')}`)
+  if (!Array.isArray(item)) throw new CodecError('MALFORMED', `RLP can only encode byte strings and lists, got ${typeof item}`)
+  const at = sizes.length
+  sizes.push(0)
+  let payload = 0
+  for (const child of item) payload += measure(child, sizes)
+  sizes[at] = payload
+  return headerSize(payload) + payload
+}
+
+function writeHeader (out: Uint8Array, pos: number, payload: number, short: number, long: number): number {
+  if (payload < 56) {
+    out[pos] = short + payload
+    return pos + 1
+  }
+  const k = lengthOfLength(payload)
+  out[pos] = long + k
+  for (let i = k; i >= 1; i--) {
+    out[pos + i] = payload & 0xff
+    payload = Math.floor(payload / 256)
+  }
+  return pos + 1 + k
+}
+
+function write (item: RlpItem, out: Uint8Array, pos: number, sizes: Sizes, next: { i: number }): number {
+  if (item instanceof Uint8Array) {
+    if (item.length === 1 && item[0] < 0x80) {
+      out[pos] = item[0]
+      return pos + 1
+    }
+    pos = writeHeader(out, pos, item.length, 0x80, 0xb7)
+    out.set(item, pos)
+    return pos + item.length
+  }
+  pos = writeHeader(out, pos, sizes[next.i++], 0xc0, 0xf7)
+  for (const child of item) pos = write(child, out, pos, sizes, next)
+  return pos
+}
+
+export function rlpEncode (item: RlpItem): Uint8Array {
+  const sizes: Sizes = []
+  const out = new Uint8Array(measure(item, sizes))
+  write(item, out, 0, sizes, { i: 0 })
+  return out
 }
 
 /**
  * Decodes exactly one RLP item occupying all of `bytes`. `maxBytes` bounds the input before any
- * work is done, for callers reading from the network.
+ * work is done, for callers reading from the network. The byte strings returned are views into one
+ * private copy of the input, so later changes to `bytes` never reach them.
  */
 export function rlpDecode (bytes: Uint8Array, maxBytes?: number): RlpItem {
   if (!(bytes instanceof Uint8Array)) {
@@ -50,66 +101,62 @@ export function rlpDecode (bytes: Uint8Array, maxBytes?: number): RlpItem {
   if (bytes.length === 0) {
     throw new CodecError('MALFORMED', 'RLP input is empty')
   }
-  checkDepth(bytes)
-  let item: RlpItem
-  let consumed: number
-  try {
-    const { data, remainder } = libDecode(bytes, true)
-    item = data
-    consumed = bytes.length - remainder.length
-  } catch (err) {
-    throw classify(err)
-  }
-  if (consumed !== bytes.length) {
-    throw new CodecError('TRAILING_BYTES', `${bytes.length - consumed} bytes after the RLP item`)
-  }
-  // The final word on canonical form: whatever the library let through must re-encode to itself.
-  let again: Uint8Array
-  try {
-    again = libEncode(item)
-  } catch (err) {
-    throw classify(err)
-  }
-  if (!bytesEqual(again, bytes)) {
-    throw new CodecError('NON_CANONICAL', 'RLP input is not in canonical form')
+  const input = new Uint8Array(bytes)
+  const reader = { pos: 0 }
+  const item = readItem(input, reader, input.length, 0)
+  if (reader.pos !== input.length) {
+    throw new CodecError('TRAILING_BYTES', `${input.length - reader.pos} bytes after the RLP item`)
   }
   return item
 }
 
-/** Reads the big-endian length that follows a long-form prefix; -1 when it runs past the input. */
-function readLength (bytes: Uint8Array, at: number, size: number): number {
-  if (at + size > bytes.length) return -1
+/** A long-form length: `size` big-endian bytes at `at`, without a leading zero, of at least 56. */
+function readLongLength (input: Uint8Array, at: number, size: number, end: number, what: string): number {
+  if (at + size > end) throw new CodecError('MALFORMED', `invalid RLP: ${what} length runs past the end of the input`)
+  if (input[at] === 0) throw new CodecError('NON_CANONICAL', `invalid RLP: ${what} length has a leading zero byte`)
   let n = 0
-  for (let i = 0; i < size; i++) n = n * 256 + bytes[at + i]
+  for (let i = 0; i < size; i++) n = n * 256 + input[at + i]
+  if (n < 56) throw new CodecError('NON_CANONICAL', `invalid RLP: ${what} of ${n} bytes must use the short form`)
   return n
 }
 
-/**
- * A linear pre-scan of item headers that refuses nesting beyond RLP_MAX_DEPTH. It stops quietly at
- * the first inconsistent header: the library then reports that error at the same place.
- */
-function checkDepth (bytes: Uint8Array): void {
-  const ends: number[] = []
-  let pos = 0
-  while (pos < bytes.length) {
-    while (ends.length > 0 && pos >= ends[ends.length - 1]) ends.pop()
-    const b = bytes[pos]
-    let header: number
-    let length: number
-    if (b < 0x80) { header = 1; length = 0 } else if (b < 0xb8) { header = 1; length = b - 0x80 } else if (b < 0xc0) {
-      header = 1 + b - 0xb7; length = readLength(bytes, pos + 1, b - 0xb7)
-    } else if (b < 0xf8) { header = 1; length = b - 0xc0 } else {
-      header = 1 + b - 0xf7; length = readLength(bytes, pos + 1, b - 0xf7)
-    }
-    if (length < 0 || pos + header + length > bytes.length) return
-    if (b < 0xc0) {
-      pos += header + length
-    } else {
-      ends.push(pos + header + length)
-      if (ends.length > RLP_MAX_DEPTH) throw new CodecError('MALFORMED', `RLP lists nested deeper than ${RLP_MAX_DEPTH}`)
-      pos += header
-    }
+/** Reads the item at `reader.pos`, which must end by `end`, and moves `reader.pos` past it. */
+function readItem (input: Uint8Array, reader: { pos: number }, end: number, depth: number): RlpItem {
+  const pos = reader.pos
+  const b = input[pos]
+  if (b < 0x80) {
+    reader.pos = pos + 1
+    return input.subarray(pos, pos + 1)
   }
+  let start: number
+  let length: number
+  if (b < 0xb8) {
+    start = pos + 1
+    length = b - 0x80
+    if (length === 1 && start < end && input[start] < 0x80) {
+      throw new CodecError('NON_CANONICAL', 'invalid RLP: a single byte below 0x80 must not be prefixed')
+    }
+  } else if (b < 0xc0) {
+    length = readLongLength(input, pos + 1, b - 0xb7, end, 'string')
+    start = pos + 1 + b - 0xb7
+  } else if (b < 0xf8) {
+    start = pos + 1
+    length = b - 0xc0
+  } else {
+    length = readLongLength(input, pos + 1, b - 0xf7, end, 'list')
+    start = pos + 1 + b - 0xf7
+  }
+  const stop = start + length
+  if (stop > end) throw new CodecError('MALFORMED', `invalid RLP: an item of ${length} bytes at offset ${pos} runs past the end of its container`)
+  if (b < 0xc0) {
+    reader.pos = stop
+    return input.subarray(start, stop)
+  }
+  if (depth >= RLP_MAX_DEPTH) throw new CodecError('MALFORMED', `RLP lists nested deeper than ${RLP_MAX_DEPTH}`)
+  const items: RlpItem[] = []
+  reader.pos = start
+  while (reader.pos < stop) items.push(readItem(input, reader, stop, depth + 1))
+  return items
 }
 
 /** Minimal big-endian bytes of a non-negative integer; zero is the empty string. */

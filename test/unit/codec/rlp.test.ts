@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { RLP_MAX_DEPTH, bytesEqual, bytesToUint, fromHex, rlpDecode, rlpEncode, toHex, uintToBytes } from '../../../src/codec/index.js'
 import type { RlpItem } from '../../../src/codec/index.js'
 import { CodecError } from '../../../src/codec/errors.js'
+import { decode as oracleDecode, encode as oracleEncode } from '@ethereumjs/rlp'
 
 function codeOf (fn: () => unknown): string {
   try {
@@ -121,6 +122,57 @@ describe('codec/rlp', () => {
         if (decoded !== null) expect(bytesEqual(rlpEncode(decoded), candidate)).to.equal(true)
       }
     }), { numRuns: 1000 })
+  })
+
+  describe('against @ethereumjs/rlp as an oracle', () => {
+    /** What a strict decoder must answer: the library's item when it decodes and re-encodes to the input, else null. */
+    function oracle (bytes: Uint8Array): RlpItem | null {
+      if (bytes.length === 0) return null
+      try {
+        const { data, remainder } = oracleDecode(bytes, true)
+        if (remainder.length > 0) return null
+        const depth = (it: unknown): number => Array.isArray(it) ? 1 + Math.max(0, ...it.map(depth)) : 0
+        return bytesEqual(oracleEncode(data), bytes) && depth(data) <= RLP_MAX_DEPTH ? data as RlpItem : null
+      } catch {
+        return null
+      }
+    }
+
+    it('encodes every item to the same bytes, long forms included', () => {
+      const big = fc.letrec<{ item: RlpItem }>(tie => ({
+        item: fc.oneof({ depthSize: 'small' }, fc.uint8Array({ maxLength: 300 }), fc.array(tie('item'), { maxLength: 8 }))
+      })).item
+      fc.assert(fc.property(big, it => {
+        expect(toHex(rlpEncode(it))).to.equal(toHex(oracleEncode(it)))
+      }), { numRuns: 1000 })
+      for (const n of [55, 56, 255, 256, 65_535, 65_536, 70_000]) {
+        expect(toHex(rlpEncode(new Uint8Array(n).fill(7)))).to.equal(toHex(oracleEncode(new Uint8Array(n).fill(7))))
+        expect(toHex(rlpEncode([new Uint8Array(n)]))).to.equal(toHex(oracleEncode([new Uint8Array(n)])))
+      }
+    })
+
+    it('accepts exactly the inputs the library decodes and re-encodes unchanged, with the same result', () => {
+      const check = (bytes: Uint8Array): void => {
+        const want = oracle(bytes)
+        const got = decodeOrCodecError(bytes)
+        if (want === null) expect(got, toHex(bytes)).to.equal(null)
+        else expect(got, toHex(bytes)).to.deep.equal(want)
+      }
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), check), { numRuns: 3000 })
+      fc.assert(fc.property(item, fc.nat(), fc.integer({ min: 0, max: 255 }), (it, pos, byte) => {
+        const bytes = rlpEncode(it)
+        const mutated = bytes.slice()
+        mutated[pos % mutated.length] = byte
+        for (const candidate of [bytes, mutated, bytes.subarray(0, pos % bytes.length), new Uint8Array([...bytes, byte])]) check(candidate)
+      }), { numRuns: 2000 })
+    })
+
+    it('returns byte strings that later changes to the input do not reach', () => {
+      const bytes = rlpEncode([Uint8Array.of(1, 2, 3), Uint8Array.of(9)])
+      const decoded = rlpDecode(bytes) as Uint8Array[]
+      bytes.fill(0)
+      expect(decoded).to.deep.equal([Uint8Array.of(1, 2, 3), Uint8Array.of(9)])
+    })
   })
 
   describe('unsigned integers', () => {
