@@ -167,11 +167,20 @@ export function decodeTx (bytes: Uint8Array, opts: { maxBytes?: number } = {}): 
   return tx
 }
 
+const TX_DOMAIN_BYTES = utf8(TX_DOMAIN)
+
 export function txSigningBytes (tx: UnsignedTx | Tx): Uint8Array {
   const m = memoOf(tx)
   if (m.signing === undefined) {
-    const c = coreItems(tx)
-    m.signing = rlpEncode([utf8(TX_DOMAIN), c.chainId, c.type, c.from, c.nonce, c.fee, c.body])
+    if (m.item !== undefined) {
+      // decoded (or encoded) before: its wire items are canonical, so sign over them as they are
+      // rather than encoding the body again from its fields
+      const [type, chainId, from, nonce, fee, body] = m.item as RlpItem[]
+      m.signing = rlpEncode([TX_DOMAIN_BYTES, chainId, type, from, nonce, fee, body])
+    } else {
+      const c = coreItems(tx)
+      m.signing = rlpEncode([TX_DOMAIN_BYTES, c.chainId, c.type, c.from, c.nonce, c.fee, c.body])
+    }
   }
   return m.signing
 }

@@ -38,7 +38,7 @@ export interface NetworkOptions {
 
 export const defaultNetworkOptions: Readonly<NetworkOptions> = Object.freeze({
   maxSmallMessageBytes: 256 * 1024,
-  txBatchMs: 10,
+  txBatchMs: 25,
   envelopeBytes: 64 * 1024,
   syncBatchBlocks: 100,
   syncResponseBytes: 8 * 1024 * 1024,
