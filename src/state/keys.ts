@@ -25,8 +25,26 @@ export const PREFIX = {
   index: enc.encode('i/')
 } as const
 
+/**
+ * UTF-8 of the short strings keys are built from (areas such as `acct`, separators): a handful of
+ * distinct values, encoded on every state read otherwise. Longer or rarer strings are encoded as
+ * they come; the cache is emptied if it ever fills.
+ */
+const partBytes = new Map<string, Uint8Array>()
+
+function textPart (p: string): Uint8Array {
+  let b = partBytes.get(p)
+  if (b === undefined) {
+    b = enc.encode(p)
+    if (p.length > 32) return b
+    if (partBytes.size >= 1024) partBytes.clear()
+    partBytes.set(p, b)
+  }
+  return b
+}
+
 export function concatKey (...parts: Array<Uint8Array | string>): Uint8Array {
-  const bytes = parts.map(p => typeof p === 'string' ? enc.encode(p) : p)
+  const bytes = parts.map(p => typeof p === 'string' ? textPart(p) : p)
   let len = 0
   for (const b of bytes) len += b.length
   const out = new Uint8Array(len)
