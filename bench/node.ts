@@ -83,7 +83,9 @@ class CpuWindow {
   }
 }
 
-async function runLoad (url: string, rate: number, seconds: number, out: string, cpu: CpuWindow): Promise<{ submitted: Record<string, number>, start: number, end: number, rejected: number }> {
+interface LoadResult { submitted: Record<string, number>, start: number, end: number, rejected: number, rejectedBy?: Record<string, number> }
+
+async function runLoad (url: string, rate: number, seconds: number, out: string, cpu: CpuWindow): Promise<LoadResult> {
   const child = spawn(process.execPath, ['--import', './src/polyfill.js', '--import', 'tsx', 'bench/loadgen.ts', url, String(rate), String(seconds), out, '1000'], { stdio: ['ignore', 'pipe', 'inherit'] })
   // the generator prints "load started" when its timed window opens
   cpu.add(child.pid as number)
@@ -97,7 +99,7 @@ async function runLoad (url: string, rate: number, seconds: number, out: string,
   return JSON.parse(await readFile(out, 'utf8'))
 }
 
-function summarize (load: { submitted: Record<string, number>, start: number, end: number, rejected: number }, watcher: BlockWatcher): Record<string, number> {
+function summarize (load: LoadResult, watcher: BlockWatcher): Record<string, number> {
   const lat: number[] = []
   let committed = 0
   for (const [hash, t] of Object.entries(load.submitted)) {
@@ -113,6 +115,8 @@ function summarize (load: { submitted: Record<string, number>, start: number, en
   return {
     submitted: Object.keys(load.submitted).length,
     rejectedAtAdmission: load.rejected,
+    // by reason: FULL is back-pressure the load generator answers by waiting 50 ms
+    ...Object.fromEntries(Object.entries(load.rejectedBy ?? {}).map(([reason, n]) => [`rejected${reason}`, n])),
     committed,
     committedPerSec: inWindow.length > 1 ? (txs - inWindow[0].txs.length) / span : NaN,
     blocks: inWindow.length,
