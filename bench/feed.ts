@@ -30,7 +30,7 @@ import { toHex, utf8, concatBytes } from '../src/codec/index.js'
 import { signTx, merkleRoot, txId, encodeTx, publishBody, CARD_KINDS, REACTIONS } from '../src/blocks/index.js'
 import type { Tx, Block } from '../src/blocks/types.js'
 import {
-  Chain, LevelStore, DEFAULT_PARAMS, minFee, FeedIndex, cursorSecret, runFeedQuery, type Genesis, type KVStore, type RangeOptions, type BatchOp, type FeedSort
+  Chain, LevelStore, type LevelOptions, DEFAULT_PARAMS, minFee, FeedIndex, cursorSecret, runFeedQuery, type Genesis, type KVStore, type RangeOptions, type BatchOp, type FeedSort
 } from '../src/state/index.js'
 import { RpcServer } from '../src/rpc/server.js'
 import { feedMethods, parseFilter, cardsJSON } from '../src/rpc/methods/feed.js'
@@ -46,6 +46,8 @@ const QUERY_ROUNDS = Number(process.env.FEED_BENCH_ROUNDS ?? 40)
 const STATE_CACHE = process.env.FEED_BENCH_STATE_CACHE === undefined ? undefined : Number(process.env.FEED_BENCH_STATE_CACHE)
 const BREAKDOWN_ROUNDS = Number(process.env.FEED_BENCH_BREAKDOWN_ROUNDS ?? 20)
 const DOC_CACHE = process.env.FEED_BENCH_DOC_CACHE === undefined ? undefined : Number(process.env.FEED_BENCH_DOC_CACHE)
+/** LevelDB options over the node's defaults (JSON, e.g. '{"maxOpenFiles":1000}'), for A/B runs. */
+const LEVEL: LevelOptions = JSON.parse(process.env.FEED_BENCH_LEVEL ?? '{}')
 
 let rand = seededRandom(0x5eed)
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]
@@ -96,14 +98,25 @@ function memoryAt (stage: string, chain?: Chain): Record<string, unknown> {
   return row
 }
 
-function rssSplit (): { rssAnon: number, rssFile: number } | undefined {
+function rssSplit (): { rssAnon: number, rssFile: number, rssTables: number } | undefined {
   try {
     const status = readFileSync('/proc/self/status', 'utf8')
     const kb = (name: string): number => Number(/^(\w+):\s+(\d+) kB$/m.exec(status.split('\n').find(l => l.startsWith(`${name}:`)) ?? '')?.[2] ?? NaN)
-    return { rssAnon: Math.round(kb('RssAnon') / 1024), rssFile: Math.round(kb('RssFile') / 1024) }
+    return { rssAnon: Math.round(kb('RssAnon') / 1024), rssFile: Math.round(kb('RssFile') / 1024), rssTables: Math.round(tableKB() / 1024) }
   } catch {
     return undefined
   }
+}
+
+/** KiB of LevelDB table files (*.ldb) mapped into this process: the part of RssFile the node's data is. */
+function tableKB (): number {
+  let kb = 0
+  let table = false
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) table = line.endsWith('.ldb')
+    else if (table && line.startsWith('Rss:')) kb += Number(/(\d+)/.exec(line)?.[1] ?? 0)
+  }
+  return kb
 }
 
 /** The feed index's store, with the time spent in reads while `on` (for the stage breakdown). */
@@ -161,7 +174,7 @@ const peakRssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024
 
 /** Phase 1: commits the cards and the engagement into `dir`, then closes the store. */
 async function load (dir: string): Promise<Record<string, unknown>> {
-  const store = await LevelStore.open(join(dir, 'db'))
+  const store = await LevelStore.open(join(dir, 'db'), LEVEL)
   const chain = await Chain.open(store, makeGenesis(), STATE_CACHE === undefined ? {} : { cacheEntries: STATE_CACHE })
   const index = new FeedIndex(chain.kv, chain.state, DOC_CACHE === undefined ? {} : { cacheDocs: DOC_CACHE })
   await index.markCurrent(0)
@@ -313,7 +326,7 @@ async function queryOverHttp (url: string, shapes: Shape[]): Promise<{ feedQuery
 async function serve (dir: string): Promise<Record<string, unknown>> {
   rand = seededRandom(0x9e7e)
   const ids = await readFile(join(dir, 'ids.bin'))
-  const store = await LevelStore.open(join(dir, 'db'))
+  const store = await LevelStore.open(join(dir, 'db'), LEVEL)
   const chain = await Chain.open(store, makeGenesis(), STATE_CACHE === undefined ? {} : { cacheEntries: STATE_CACHE })
   const timedKv = new TimedKV(chain.kv)
   const index = new FeedIndex(timedKv, chain.state, DOC_CACHE === undefined ? {} : { cacheDocs: DOC_CACHE })
@@ -466,11 +479,12 @@ async function main (): Promise<void> {
       servingAfterQueries: serving.rssMB.afterQueries,
       servingAnon: serving.rssMB.rssAnon,
       servingFile: serving.rssMB.rssFile,
+      servingTables: serving.rssMB.rssTables,
       servingPeak: serving.rssMB.peak
     },
     feedIndexRebuildMs: serving.rebuildMs,
     loadAverage: loadavg().map(x => +x.toFixed(2)),
-    caches: { stateEntries: STATE_CACHE ?? 'default', feedDocs: DOC_CACHE ?? 'default' },
+    caches: { stateEntries: STATE_CACHE ?? 'default', feedDocs: DOC_CACHE ?? 'default', level: LEVEL },
     memoryMB: [...loader.memoryMB, ...serving.memoryMB],
     perQuery: serving.perQuery,
     perQueryInProcess: serving.perQueryInProcess,

@@ -9,6 +9,7 @@ import type { BatchOp, KVStore } from '../store.js'
 import { mergeBucket } from './bucket.js'
 import { ChangeSet } from './changeSet.js'
 import { TreeLevels } from './treeLevels.js'
+import { BucketCache, groupOf } from './bucketCache.js'
 import { StateCommitmentError } from './errors.js'
 import {
   BUCKET_COUNT, EMPTY_BUCKET_HASH, PAIR_BYTES, bucketOfKeyHash, equalBytes, hashBucket, isCanonicalBucket
@@ -44,9 +45,8 @@ const EMPTY_PAIRS = new Uint8Array(0)
 export class StateCommitment {
   private readonly tree = new TreeLevels()
   private readonly counts = new Uint32Array(BUCKET_COUNT)
-  /** Insertion-ordered, so the first entries are the least recently used. */
-  private readonly cache = new Map<number, Uint8Array>()
-  private cachedBytes = 0
+  /** Bucket contents, in groups of neighbouring buckets (bucketCache.ts says why). */
+  private readonly cache = new BucketCache()
   /** Buckets written by the latest update: their ops may not be in the store yet. */
   private pinned = new Set<number>()
   private keyCount = 0
@@ -78,7 +78,7 @@ export class StateCommitment {
   }
 
   stats (): StateCommitmentStats {
-    return { keys: this.keyCount, nonEmptyBuckets: this.nonEmpty, cachedBuckets: this.cache.size, cachedBytes: this.cachedBytes }
+    return { keys: this.keyCount, nonEmptyBuckets: this.nonEmpty, cachedBuckets: this.cache.size, cachedBytes: this.cache.bytes }
   }
 
   /**
@@ -108,6 +108,9 @@ export class StateCommitment {
     const gte = this.recordKey(0)
     const lte = this.recordKey(BUCKET_COUNT - 1)
     const loaded: number[] = []
+    // buckets come in order: each group of the cache is built once, from its buckets' records
+    let pending: Array<[number, Uint8Array]> = []
+    let pendingBytes = 0
     for await (const [key, value] of this.store.iterate({ gte, lte })) {
       if (key.length !== this.prefix.length + 2) {
         throw new StateCommitmentError('CORRUPT_STORE', 'unexpected key under the state commitment prefix', { length: key.length })
@@ -116,15 +119,23 @@ export class StateCommitment {
       if (value.length === 0 || !isCanonicalBucket(bucket, value)) {
         throw new StateCommitmentError('CORRUPT_STORE', `bucket record ${bucket} is not a canonical pair list`, { bucket })
       }
-      // Copy so the cache never pins a larger buffer the store may have sliced the value from.
-      const pairs = Uint8Array.from(value)
-      this.counts[bucket] = pairs.length / PAIR_BYTES
+      this.counts[bucket] = value.length / PAIR_BYTES
       this.keyCount += this.counts[bucket]
       this.nonEmpty++
-      this.tree.setLeaf(bucket, hashBucket(pairs))
-      if (this.cachedBytes + pairs.length <= this.cacheLimit) this.cacheSet(bucket, pairs)
+      this.tree.setLeaf(bucket, hashBucket(value))
+      // the cache copies the value into its group, so it never pins a buffer the store sliced it from
+      if (this.cache.bytes + pendingBytes + value.length <= this.cacheLimit) {
+        if (pending.length > 0 && groupOf(pending[0][0]) !== groupOf(bucket)) {
+          this.cache.setMany(pending)
+          pending = []
+          pendingBytes = 0
+        }
+        pending.push([bucket, value])
+        pendingBytes += value.length
+      }
       loaded.push(bucket)
     }
+    this.cache.setMany(pending)
     this.tree.recompute(loaded)
   }
 
@@ -146,12 +157,13 @@ export class StateCommitment {
     const ops: BatchOp[] = []
     const changedLeaves: number[] = []
     this.pinned = new Set()
+    const merged: Array<[number, Uint8Array]> = []
     for (let t = 0; t < touched.length; t++) {
       const bucket = touched[t]
       const { pairs, delta } = mergeBucket(current.get(bucket) as Uint8Array, set, set.starts[t], set.starts[t + 1])
       const count = pairs.length / PAIR_BYTES
       const leaf = count === 0 ? EMPTY_BUCKET_HASH : hashBucket(pairs)
-      this.cacheSet(bucket, pairs)
+      merged.push([bucket, pairs])
       this.pinned.add(bucket)
       if (equalBytes(leaf, this.tree.leaf(bucket))) continue
       if (this.counts[bucket] === 0) this.nonEmpty++
@@ -162,6 +174,7 @@ export class StateCommitment {
       changedLeaves.push(bucket)
       ops.push(count === 0 ? { type: 'del', key: this.recordKey(bucket) } : { type: 'put', key: this.recordKey(bucket), value: pairs })
     }
+    this.cache.setMany(merged)
     this.tree.recompute(changedLeaves)
     this.evict()
     return { root: this.root(), ops }
@@ -184,25 +197,12 @@ export class StateCommitment {
   }
 
   private cacheSet (bucket: number, pairs: Uint8Array): void {
-    const old = this.cache.get(bucket)
-    if (old !== undefined) {
-      this.cachedBytes -= old.length
-      this.cache.delete(bucket)
-    }
-    if (pairs.length === 0) return
     this.cache.set(bucket, pairs)
-    this.cachedBytes += pairs.length
   }
 
   /** Drops the least recently used buckets over the limit, never those of the latest update. */
   private evict (): void {
-    if (this.cachedBytes <= this.cacheLimit) return
-    for (const [bucket, pairs] of this.cache) {
-      if (this.cachedBytes <= this.cacheLimit) return
-      if (this.pinned.has(bucket)) continue
-      this.cache.delete(bucket)
-      this.cachedBytes -= pairs.length
-    }
+    this.cache.evict(this.cacheLimit, this.pinned)
   }
 
   private recordKey (bucket: number): Uint8Array {
