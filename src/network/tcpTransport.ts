@@ -1,9 +1,9 @@
 /**
  * libp2p's TCP transport, with each connection's writes gathered into one socket write.
  *
- * Why: under libp2p 3, `@libp2p/noise` hands the TCP connection a list of buffers — a 2-byte
- * length and a ciphertext for every Noise message (at most 64 KiB each) — and `@libp2p/tcp` calls
- * `socket.write` once per buffer. A 256 KiB slice then costs ten socket writes (five of them 2-byte
+ * Why: under libp2p 3, `@chainsafe/libp2p-noise` hands the TCP connection a list of buffers — a
+ * 2-byte length and a ciphertext for every Noise message (at most 64 KiB each) — and `@libp2p/tcp`
+ * calls `socket.write` once per buffer. A 256 KiB slice then costs ten socket writes (five of them 2-byte
  * TCP segments), and a one-message request two; and since every write above the socket's 16 KiB
  * high-water mark returns false, the connection stops after each 64 KiB message and waits for a
  * `drain` before the next. Here each connection's socket is corked while one list is written, so
