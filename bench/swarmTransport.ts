@@ -2,8 +2,10 @@
  * The transport's ceiling under the slice swarm: raw libp2p stream throughput (TCP, Noise, Yamux)
  * on 127.0.0.1, no slice protocol at all — a sender writes 64 MiB in 256 KiB chunks as fast as the
  * stream drains, the receiver counts bytes. Two layouts (both ends in this process, and the sender
- * in a child process) and two Yamux settings (its defaults, and the swarm host's SWARM_YAMUX), so
- * bench/swarm.ts's figures can be read against what libp2p itself can carry here.
+ * in a child process) and three settings — libp2p's defaults; the swarm host's Yamux settings
+ * (SWARM_YAMUX) over plain `@libp2p/tcp`; and the swarm host as it is, SWARM_YAMUX over
+ * `tcpTransport` (one socket write per buffer list, decision 0009) — so bench/swarm.ts's figures
+ * can be read against what libp2p itself can carry here.
  *
  * Run: node --import ./src/polyfill.js --import tsx bench/swarmTransport.ts [--mib 64] [--runs 5]
  */
@@ -14,6 +16,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { SWARM_YAMUX } from '../src/torrent/host.js'
+import { tcpTransport } from '../src/network/tcpTransport.js'
 import { median, printTable, writeResults } from './lib.js'
 
 const arg = (name: string, def: number): number => {
@@ -24,14 +27,16 @@ const TOTAL = arg('mib', 64) * 1024 * 1024
 const RUNS = arg('runs', 5)
 const CHUNK = 256 * 1024
 const PROTOCOL = '/folio/bench/raw/1.0.0'
-type Tuning = 'defaults' | 'swarm'
+type Tuning = 'defaults' | 'swarm-yamux' | 'swarm'
+const TUNINGS: Tuning[] = ['defaults', 'swarm-yamux', 'swarm']
+const LABELS: Record<Tuning, string> = { defaults: 'libp2p defaults', 'swarm-yamux': 'SWARM_YAMUX, plain tcp()', swarm: 'SWARM_YAMUX, tcpTransport (swarm host)' }
 
 async function host (tuning: Tuning): Promise<Libp2p> {
   return await createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
+    transports: [tuning === 'swarm' ? tcpTransport() : tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [tuning === 'swarm' ? yamux(SWARM_YAMUX) : yamux()]
+    streamMuxers: [tuning === 'defaults' ? yamux() : yamux(SWARM_YAMUX)]
   })
 }
 
@@ -98,11 +103,11 @@ if (process.argv.includes('--sender')) {
   process.send!(s.getMultiaddrs()[0]!.toString())
 } else {
   const results: Record<string, number[]> = {}
-  for (const tuning of ['defaults', 'swarm'] as const) {
-    for (const two of [false, true]) results[`${tuning}, ${two ? 'two processes' : 'one process'}`] = await measure(tuning, two)
+  for (const tuning of TUNINGS) {
+    for (const two of [false, true]) results[`${LABELS[tuning]}, ${two ? 'two processes' : 'one process'}`] = await measure(tuning, two)
   }
   printTable(`raw libp2p stream on loopback, ${TOTAL / 1024 / 1024} MiB (MB/s, median of ${RUNS})`,
-    Object.entries(results).map(([k, v]) => [`yamux ${k}`, `${median(v).toFixed(0)} (${v.map(x => x.toFixed(0)).join(', ')})`]))
+    Object.entries(results).map(([k, v]) => [k, `${median(v).toFixed(0)} (${v.map(x => x.toFixed(0)).join(', ')})`]))
   const path = await writeResults('swarmTransport', { mib: TOTAL / 1024 / 1024, runs: RUNS, chunk: CHUNK, swarmYamux: SWARM_YAMUX, mbps: results })
   process.stdout.write(`\nresults: ${path}\n`)
   process.exit(0)

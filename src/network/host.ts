@@ -13,7 +13,6 @@
  * one machine scores like a real network.
  */
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
@@ -23,6 +22,7 @@ import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub
 import { sha256 } from '../crypto/index.js'
 import { utf8 } from '../codec/index.js'
 import type { Topics } from './topics.js'
+import { tcpTransport } from './tcpTransport.js'
 
 export type FolioLibp2p = Libp2p<{ identify: ReturnType<ReturnType<typeof identify>>, pubsub: GossipSub }>
 
@@ -77,7 +77,7 @@ export async function createHost (init: HostInit): Promise<FolioLibp2p> {
   return await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
-    transports: [tcp({ maxConnections: init.maxConnections ?? 128 })],
+    transports: [tcpTransport({ maxConnections: init.maxConnections ?? 128 })],
     connectionEncrypters: [noise()],
     // a yamux frame never exceeds 256 KiB; larger messages are split into frames by yamux itself
     streamMuxers: [yamux({ maxMessageSize: 256 * 1024, maxInboundStreams: 256 })],

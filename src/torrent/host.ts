@@ -5,13 +5,14 @@
  * for window updates (the default 256 KiB allows one slice per round trip until yamux's auto-tuning
  * grows it: 2.6 MB/s at 100 ms RTT), growing to 16 MiB; and frames of up to 257 KiB, so that a
  * whole default-size slice frame (256 KiB + tag + ~50 bytes of header) is one yamux frame rather
- * than a full one and a 63-byte one. On loopback the windows make no measurable difference.
+ * than a full one and a 63-byte one. On loopback the windows make no measurable difference. TCP goes
+ * through `tcpTransport`, which hands the kernel each slice's Noise messages in one write.
  */
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import type { PrivateKey } from '@libp2p/interface'
+import { tcpTransport } from '../network/tcpTransport.js'
 
 export const SWARM_YAMUX = {
   maxMessageSize: 257 * 1024,
@@ -27,7 +28,7 @@ export async function createSwarmHost (init: SwarmHostInit): Promise<Libp2p> {
   return await createLibp2p({
     ...(init.privateKey != null ? { privateKey: init.privateKey } : {}),
     addresses: { listen: init.listen },
-    transports: [tcp()],
+    transports: [tcpTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux(SWARM_YAMUX)],
     connectionManager: { maxConnections: 256, dialTimeout: 5_000 }
