@@ -83,6 +83,7 @@ export class SliceStore {
   private readonly cards = new Map<string, CardState>()
   private readonly leaves = new Map<string, Uint8Array[]>()
   private readonly handles = new Map<string, OpenFile>()
+  private closed = false
   private readonly dirty = new Set<string>()
   private indexChain: Promise<void> = Promise.resolve()
   private evicted = 0
@@ -340,7 +341,13 @@ export class SliceStore {
     await this.index(ops)
   }
 
+  /**
+   * Flushes the index and closes the slice files. Reads and writes still in flight finish; any
+   * started afterwards fail with STORE_IO rather than open a file nobody would close.
+   */
   async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
     await this.flush()
     await Promise.all([...this.handles.keys()].map(async id => { await this.dropHandle(id) }))
   }
@@ -399,6 +406,7 @@ export class SliceStore {
    */
   private async withFile<T> (s: CardState, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
     const id = hex(s.id)
+    if (this.closed) throw new SwarmError('STORE_IO', `slice file of card ${id}: the slice store is closed`)
     let entry = this.handles.get(id)
     if (entry != null) {
       this.handles.delete(id)

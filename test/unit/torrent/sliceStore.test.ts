@@ -85,6 +85,18 @@ describe('torrent/sliceStore', () => {
     expect(s.stats().usedBytes).to.equal(MIN_SLICE_SIZE + 1000 + 32)
   })
 
+  it('refuses slice reads and writes once closed, opening no file', async () => {
+    const c = await makeCard('closed', 3)
+    const s = await openStore(10 * 1024 * 1024)
+    await s.addCard(c.id, c.content, c.leaves, { own: true })
+    await s.put(c.id, 0, c.slices[0]!.ciphertext)
+    await s.close()
+    expect(await codeOf(s.get(c.id, 0))).to.equal('STORE_IO')
+    expect(await codeOf(s.put(c.id, 1, c.slices[1]!.ciphertext))).to.equal('STORE_IO')
+    expect((s as unknown as { handles: Map<string, unknown> }).handles.size).to.equal(0)
+    await s.close()
+  })
+
   it('keeps bitfield pages apart for large cards', async () => {
     // 8200 identical zero slices: two bitfield pages, and any slice is a valid slice of the card.
     const sliceCount = 8200
