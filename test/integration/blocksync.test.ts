@@ -29,6 +29,11 @@ describe('block sync', function () {
     // … and keeps up through consensus afterwards (blocks it did not fetch)
     await cluster.waitHeight(target + 3, [4], 15_000)
     expect(networkHandle(cluster.members[4]!.home)!.network.blockSync.blocksSynced).to.be.greaterThanOrEqual(target - 1)
+    // a node two heights behind goes back to block sync for a moment (by design: it cannot vote on
+    // heights whose votes it missed); on a busy machine that can happen right here, so what must
+    // hold is that it settles in consensus while the chain moves on
+    const settleBy = Date.now() + 15_000
+    while (cluster.syncing(4) && Date.now() < settleBy) await new Promise(resolve => setTimeout(resolve, 100))
     expect(cluster.syncing(4)).to.equal(false)
     expect(await cluster.assertSameBlocks()).to.be.greaterThanOrEqual(target + 3)
   })
