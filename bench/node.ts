@@ -142,16 +142,15 @@ async function main (): Promise<void> {
     ...(process.env.CONSENSUS !== undefined ? JSON.parse(process.env.CONSENSUS) : {})
   }
   const { homes } = await prepareDevnet({ dir, validators: VALIDATORS, basePort, consensus })
-  // VERIFY_WORKERS=n sets mempool.verifyWorkers on every node (to compare with 0: on the event loop)
+  // VERIFY_WORKERS=n sets mempool.verifyWorkers on every node (to compare with 0: on the event loop);
   // NODE_CONFIG='{"p2p":{"network":{"txBatchMs":50}}}' is merged into every node's config.json
-  const extra = process.env.NODE_CONFIG !== undefined ? JSON.parse(process.env.NODE_CONFIG) : undefined
-  if (process.env.VERIFY_WORKERS !== undefined || extra !== undefined) {
+  let extra: unknown
+  if (process.env.VERIFY_WORKERS !== undefined) extra = { mempool: { verifyWorkers: Number(process.env.VERIFY_WORKERS) } }
+  if (process.env.NODE_CONFIG !== undefined) extra = mergeDeep(extra ?? {}, JSON.parse(process.env.NODE_CONFIG))
+  if (extra !== undefined) {
     for (const home of homes) {
       const file = join(home, 'config.json')
-      let config = JSON.parse(await readFile(file, 'utf8'))
-      if (process.env.VERIFY_WORKERS !== undefined) config.mempool = { ...config.mempool, verifyWorkers: Number(process.env.VERIFY_WORKERS) }
-      if (extra !== undefined) config = mergeDeep(config, extra)
-      await writeFile(file, JSON.stringify(config, null, 2))
+      await writeFile(file, JSON.stringify(mergeDeep(JSON.parse(await readFile(file, 'utf8')), extra), null, 2))
     }
   }
   const profArgs = process.env.NODE_CPU_PROF != null ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NODE_CPU_PROF}`] : []

@@ -78,8 +78,7 @@ export class Mempool {
 
   /** True when this exact transaction (id and signature) already passed the stateless checks here. */
   verified (tx: Tx): boolean {
-    const key = statelessKey(tx)
-    return this.statelessOk.has(key) || this.statelessOkBefore.has(key)
+    return this.passedStateless(statelessKey(tx))
   }
 
   has (id: Uint8Array | string): boolean {
@@ -107,7 +106,7 @@ export class Mempool {
     const unsigned: Array<{ tx: Tx, key: string }> = []
     for (const tx of txs) {
       const key = statelessKey(tx)
-      if (this.statelessOk.has(key) || this.statelessOkBefore.has(key)) continue
+      if (this.passedStateless(key)) continue
       this.applyStatelessRules(tx, verifier !== undefined)
       if (verifier === undefined) this.noteStatelessOk(key)
       else unsigned.push({ tx, key })
@@ -142,7 +141,7 @@ export class Mempool {
 
   private validateStateless (tx: Tx): void {
     const key = statelessKey(tx)
-    if (this.statelessOk.has(key) || this.statelessOkBefore.has(key)) return
+    if (this.passedStateless(key)) return
     this.applyStatelessRules(tx, false)
     this.noteStatelessOk(key)
   }
@@ -155,6 +154,10 @@ export class Mempool {
       const code = isFolioError(err) && err.code === 'FEE_TOO_LOW' ? 'FEE_TOO_LOW' : 'INVALID'
       throw new MempoolError(code, errorMessage(err))
     }
+  }
+
+  private passedStateless (key: string): boolean {
+    return this.statelessOk.has(key) || this.statelessOkBefore.has(key)
   }
 
   private noteStatelessOk (key: string): void {

@@ -189,9 +189,7 @@ export class ConsensusGossip {
   }
 
   stop (): void {
-    if (this.outboxTimer !== undefined) clearTimeout(this.outboxTimer)
-    this.outboxTimer = undefined
-    this.outbox = []
+    this.dropOutbox()
     for (const t of this.topics.all) {
       this.pubsub.topicValidators.delete(t)
       try {
@@ -236,13 +234,18 @@ export class ConsensusGossip {
 
   /** Gossips the queued transactions now (one message). */
   flushTxs (): void {
+    const batch = this.dropOutbox()
+    if (batch.length > 0) this.publish(this.topics.tx, encodeTxBatch(batch))
+  }
+
+  /** Empties the outbox and cancels its timer; returns what it held. */
+  private dropOutbox (): Uint8Array[] {
     if (this.outboxTimer !== undefined) clearTimeout(this.outboxTimer)
     this.outboxTimer = undefined
-    if (this.outbox.length === 0) return
     const batch = this.outbox
     this.outbox = []
     this.outboxBytes = 0
-    this.publish(this.topics.tx, encodeTxBatch(batch))
+    return batch
   }
 
   private publish (topic: string, data: Uint8Array): void {

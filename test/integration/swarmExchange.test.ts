@@ -40,6 +40,14 @@ describe('slice exchange over libp2p (loopback)', function () {
   this.timeout(60_000)
   const peers: Peer[] = []
   const peer = async (): Promise<Peer> => { const p = await startPeer(); peers.push(p); return p }
+  /** A seeder of `card` with the genuine sealed slices and root that flips byte `at` of every slice it serves. */
+  const forger = async (data: Uint8Array, card: Uint8Array, at: number): Promise<Peer> => {
+    const liar = await peer()
+    await publishInto(liar.store, data, KEY, 262_144, card)
+    const get = liar.store.get.bind(liar.store)
+    liar.store.get = async (c: Uint8Array, i: number): Promise<Uint8Array | undefined> => { const b = await get(c, i); if (b != null) b[at] ^= 1; return b }
+    return liar
+  }
   afterEach(async () => { await Promise.all(peers.splice(0).map(async p => { await p.stop() })) })
 
   describe('a 64 MiB card', () => {
@@ -73,11 +81,7 @@ describe('slice exchange over libp2p (loopback)', function () {
     const data = randomContent(16 * 1024 * 1024)
     const honest = await peer()
     const { card, content } = await publishInto(honest.store, data, KEY)
-    const liar = await peer()
-    // Same key, same data: the same sealed slices and root — then one flipped byte on the way out.
-    await publishInto(liar.store, data, KEY, 262_144, card)
-    const get = liar.store.get.bind(liar.store)
-    liar.store.get = async (c: Uint8Array, i: number): Promise<Uint8Array | undefined> => { const b = await get(c, i); if (b != null) b[100] ^= 1; return b }
+    const liar = await forger(data, card, 100)
     const viewer = await peer()
     const swarm = swarmFor(viewer, card, content, [liar, honest])
     await swarm.fetch(card)
@@ -108,14 +112,11 @@ describe('slice exchange over libp2p (loopback)', function () {
     const data = randomContent(8 * 1024 * 1024)
     const honest = await peer()
     const { card, content } = await publishInto(honest.store, data, KEY)
-    const liar = await peer()
-    await publishInto(liar.store, data, KEY, 262_144, card)
+    const liar = await forger(data, card, 7)
     // The liar answers the leaf request late (its leaves are genuine) and serves forged slices at
     // once, so the viewer receives them before it can check anything.
     const leafHashes = liar.store.leafHashes.bind(liar.store)
     liar.store.leafHashes = async (c: Uint8Array) => { await new Promise(resolve => setTimeout(resolve, 300)); return await leafHashes(c) }
-    const get = liar.store.get.bind(liar.store)
-    liar.store.get = async (c: Uint8Array, i: number): Promise<Uint8Array | undefined> => { const b = await get(c, i); if (b != null) b[7] ^= 1; return b }
     const viewer = await peer()
     const swarm = swarmFor(viewer, card, content, [liar, honest])
     const info = await swarm.card(card)
