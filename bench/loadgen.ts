@@ -68,6 +68,8 @@ async function main (): Promise<void> {
   let sent = 0
   let rejected = 0
   const rejectedBy: Record<string, number> = {}
+  // when each node first pushed back (its pool was full)
+  const fullAt = new Map<string, number>()
   // a few batches in flight hide the HTTP round trip; each sender appears once per batch
   const IN_FLIGHT = 4
   const inflight = new Set<Promise<void>>()
@@ -117,6 +119,10 @@ async function main (): Promise<void> {
       }
       // a full pool says "retry later": a reasonable client backs off before it does
       const full = res.some((r: any) => r.error?.data?.reason === 'FULL')
+      if (full && !fullAt.has(target)) {
+        fullAt.set(target, Date.now())
+        if (fullAt.size === urls.length) process.stdout.write('load saturated\n')
+      }
       if (full) await new Promise(resolve => setTimeout(resolve, 50))
       for (const { i } of txs) busy.delete(i)
     })
@@ -125,7 +131,7 @@ async function main (): Promise<void> {
   }
   await Promise.all(inflight)
   process.stdout.write('load finished\n')
-  await writeFile(out, JSON.stringify({ submitted, sent, rejected, rejectedBy, start, end: Date.now() }))
+  await writeFile(out, JSON.stringify({ submitted, sent, rejected, rejectedBy, allFullAt: fullAt.size === urls.length ? Math.max(...fullAt.values()) : undefined, start, end: Date.now() }))
 }
 
 main().catch((err) => { process.stderr.write(`loadgen: ${err.stack ?? err}\n`); process.exit(1) })

@@ -19,7 +19,7 @@ const BIN = resolve('bin/folio.js')
 const VALIDATORS = Number(process.env.VALIDATORS ?? 1)
 const LIGHT_RATE = 100
 const LIGHT_SECONDS = Number(process.env.LIGHT_SECONDS ?? 10)
-const SAT_SECONDS = Number(process.env.SAT_SECONDS ?? 20)
+const SAT_SECONDS = Number(process.env.SAT_SECONDS ?? (VALIDATORS > 1 ? 45 : 20))
 
 interface Observed { height: number, time: number, txs: string[], headerTime: number }
 
@@ -83,7 +83,7 @@ class CpuWindow {
   }
 }
 
-interface LoadResult { submitted: Record<string, number>, start: number, end: number, rejected: number, rejectedBy?: Record<string, number> }
+interface LoadResult { submitted: Record<string, number>, start: number, end: number, rejected: number, rejectedBy?: Record<string, number>, allFullAt?: number }
 
 async function runLoad (url: string, rate: number, seconds: number, out: string, cpu: CpuWindow): Promise<LoadResult> {
   const child = spawn(process.execPath, ['--import', './src/polyfill.js', '--import', 'tsx', 'bench/loadgen.ts', url, String(rate), String(seconds), out, '1000'], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -92,6 +92,11 @@ async function runLoad (url: string, rate: number, seconds: number, out: string,
   child.stdout?.on('data', (chunk: Buffer) => {
     const text = chunk.toString()
     if (text.includes('load started')) cpu.start()
+    // At saturation, the measurement starts once every loaded node has refused for a full pool.
+    // Filling the pools from empty is a one-off burst: each node admits up to a pool of its own
+    // clients' transactions and checks every peer's that gossip brings, tens of thousands of
+    // signatures before the first full block; a short window would mostly measure that.
+    if (rate === 0 && text.includes('load saturated')) cpu.start()
     if (text.includes('load finished')) cpu.end()
   })
   const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
@@ -99,7 +104,7 @@ async function runLoad (url: string, rate: number, seconds: number, out: string,
   return JSON.parse(await readFile(out, 'utf8'))
 }
 
-function summarize (load: LoadResult, watcher: BlockWatcher): Record<string, number> {
+function summarize (load: LoadResult, watcher: BlockWatcher, saturation: boolean): Record<string, number> {
   const lat: number[] = []
   let committed = 0
   for (const [hash, t] of Object.entries(load.submitted)) {
@@ -107,8 +112,9 @@ function summarize (load: LoadResult, watcher: BlockWatcher): Record<string, num
     if (c !== undefined) { lat.push(c - t); committed++ }
   }
   lat.sort((a, b) => a - b)
-  // throughput over blocks whose commit was observed inside the load window (after 2 s warm-up)
-  const from = load.start + 2000
+  // throughput over blocks whose commit was observed inside the load window: after 2 s of warm-up,
+  // and at saturation from when the pools are full (see runLoad)
+  const from = Math.max(load.start + 2000, saturation ? load.allFullAt ?? 0 : 0)
   const inWindow = watcher.blocks.filter(b => b.time >= from && b.time <= load.end)
   const txs = inWindow.reduce((s, b) => s + b.txs.length, 0)
   const span = inWindow.length > 1 ? (inWindow[inWindow.length - 1].time - inWindow[0].time) / 1000 : NaN
@@ -118,6 +124,7 @@ function summarize (load: LoadResult, watcher: BlockWatcher): Record<string, num
     // by reason: FULL is back-pressure the load generator answers by waiting 50 ms
     ...Object.fromEntries(Object.entries(load.rejectedBy ?? {}).map(([reason, n]) => [`rejected${reason}`, n])),
     committed,
+    ...(load.allFullAt !== undefined ? { poolsFullAfterMs: load.allFullAt - load.start } : {}),
     committedPerSec: inWindow.length > 1 ? (txs - inWindow[0].txs.length) / span : NaN,
     blocks: inWindow.length,
     latencyP50Ms: percentile(lat, 50),
@@ -130,6 +137,14 @@ function mergeDeep (base: any, extra: any): any {
   const out = { ...base }
   for (const [k, v] of Object.entries(extra)) out[k] = mergeDeep(base[k], v)
   return out
+}
+
+function phase (name: string): [string, number, number] {
+  if (name === 'light') return [`light (${LIGHT_RATE} tx/s)`, LIGHT_RATE, LIGHT_SECONDS]
+  if (name === 'saturation') return ['saturation', 0, SAT_SECONDS]
+  const rate = Number(name)
+  if (!Number.isInteger(rate) || rate <= 0) throw new Error(`PHASES: '${name}' is neither light, saturation nor a rate in tx/s`)
+  return [`${rate.toLocaleString('en')} tx/s`, rate, LIGHT_SECONDS]
 }
 
 async function main (): Promise<void> {
@@ -167,12 +182,8 @@ async function main (): Promise<void> {
       if (i > 600) throw new Error('devnet did not start')
       await new Promise(resolve => setTimeout(resolve, 100))
     }
-    let phases: Array<[string, number, number]> = [['light (100 tx/s)', LIGHT_RATE, LIGHT_SECONDS]]
-    if (VALIDATORS > 1) phases.push(['1,000 tx/s', 1000, LIGHT_SECONDS])
-    phases.push(['saturation', 0, SAT_SECONDS])
-    // PHASES=light,1000,saturation picks some (e.g. to profile one)
-    const only = process.env.PHASES?.split(',')
-    if (only !== undefined) phases = phases.filter(([, rate]) => only.includes(rate === LIGHT_RATE ? 'light' : rate === 0 ? 'saturation' : String(rate)))
+    // PHASES=light,1000,saturation picks some (e.g. to profile one); a number is a phase at that rate
+    const phases = (process.env.PHASES ?? (VALIDATORS > 1 ? 'light,1000,saturation' : 'light,saturation')).split(',').map(phase)
     const results: Record<string, Record<string, number>> = {}
     for (const [name, rate, seconds] of phases) {
       const watcher = new BlockWatcher(rpc, nodes.map(n => n.pid as number))
@@ -182,10 +193,15 @@ async function main (): Promise<void> {
       await new Promise(resolve => setTimeout(resolve, 3000)) // let the tail commit
       watcher.stop()
       await watching
+      const summary = summarize(load, watcher, rate === 0)
+      const shares = cpu.shares()
       results[name] = {
-        ...summarize(load, watcher),
+        ...summary,
         // share of one core each node process used while the load ran (all its threads)
-        ...Object.fromEntries(cpu.shares().map((v, i) => [i < nodes.length ? `node${i}CpuPct` : 'loadgenCpuPct', v * 100])),
+        ...Object.fromEntries(shares.map((v, i) => [i < nodes.length ? `node${i}CpuPct` : 'loadgenCpuPct', v * 100])),
+        // CPU of every process (nodes and load generator) per committed transaction: the cost that
+        // bounds throughput on a full machine, steadier from run to run than throughput itself
+        cpuMsPerTx: shares.reduce((a, b) => a + b, 0) * 1000 / summary.committedPerSec,
         maxNodeRssMB: watcher.maxRss / 1024 / 1024,
         ...Object.fromEntries([...watcher.maxRssByPid.values()].map((v, i) => [`node${i}RssMB`, v / 1024 / 1024]))
       }
