@@ -27,6 +27,16 @@ async function rejects (p: Promise<unknown>, code: string, message?: RegExp): Pr
 }
 
 describe('mempool', () => {
+  it('refuses without capturing a stack trace, and leaves other errors their stacks', async () => {
+    const chain = await openChain(testGenesis(3))
+    const pool = poolFor(chain)
+    const err = await pool.add(transfer(alice, 5n, bob, 10n)).then(() => undefined, (e) => e)
+    expect(err).to.be.instanceOf(MempoolError)
+    expect(err.code).to.equal('NONCE_GAP')
+    expect(err.stack).to.equal(`MempoolError: ${err.message as string}`)
+    expect(new Error('other').stack).to.match(/\n\s+at /)
+  })
+
   it('admits a sequence per sender and refuses gaps, reuse and duplicates', async () => {
     const chain = await openChain(testGenesis(3))
     const pool = poolFor(chain)
