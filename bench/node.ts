@@ -178,7 +178,12 @@ async function main (): Promise<void> {
   const rpc = new RpcClient(watchUrl, { timeoutMs: 10_000 })
   try {
     for (let i = 0; ; i++) {
-      try { if ((await rpc.call('chain_info')).height >= 2) break } catch {}
+      // every node committing and connected to all the others: a node still redialling a peer
+      // would hold its clients' transactions back from the others' proposals
+      try {
+        const infos = await Promise.all(urls.map(async url => await new RpcClient(url, { timeoutMs: 2_000 }).call('chain_info')))
+        if (infos.every(info => info.height >= 2 && info.peers >= VALIDATORS - 1)) break
+      } catch {}
       if (i > 600) throw new Error('devnet did not start')
       await new Promise(resolve => setTimeout(resolve, 100))
     }
