@@ -132,6 +132,20 @@ describe('torrent/picker scenarios', () => {
     expect(p.pick(1)).to.deep.equal([])
   })
 
+  it('picks a slice that became available after the last pick (the cached order is rebuilt)', () => {
+    const p = new SlicePicker({ sliceCount: 4, mode: 'bulk', maxInFlightPerPeer: 4 })
+    p.addPeer('a', bitsOf(4, [0, 1]))
+    expect(requests(p.pick(0))).to.deep.equal([['a', 0], ['a', 1]])
+    expect(p.onSlice('a', 0, 1)).to.equal('wanted')
+    expect(p.pick(1)).to.deep.equal([])
+    p.onHave('a', 3)
+    expect(requests(p.pick(2))).to.deep.equal([['a', 3]])
+    // A request given up is asked again although the order walk had passed it.
+    p.removePeer('a')
+    p.addPeer('b', 'all')
+    expect(requests(p.pick(3)).map(([, i]) => i)).to.have.members([1, 2, 3])
+  })
+
   it('honours back-pressure limits set by the connection', () => {
     const p = new SlicePicker({ sliceCount: 10, mode: 'bulk', maxInFlightPerPeer: 8 })
     p.addPeer('a', 'all')
@@ -220,6 +234,18 @@ function apply (m: Model, ds: PickerDecision[]): void {
       expect(d.index).to.be.below(m.position + m.readAhead)
     }
     const duplicate = [...m.outstanding.entries()].some(([peer, s]) => peer !== d.peer && s.has(d.index))
+    if (!duplicate && m.mode === 'bulk') {
+      // Rarest first: every missing slice this peer holds that comes before this one (fewer
+      // holders, or as many and a lower index) has been asked of someone already.
+      const holders = (i: number): number => [...m.bits.values()].filter(b => getBit(b, i)).length
+      const rank = holders(d.index)
+      for (let i = 0; i < m.sliceCount; i++) {
+        if (m.held.has(i) || !getBit(bits!, i) || i === d.index) continue
+        if (holders(i) > rank || (holders(i) === rank && i > d.index)) continue
+        const asked = [...m.outstanding.values()].some(s => s.has(i))
+        expect(asked, `${d.peer} asked for ${d.index} before the rarer ${i}`).to.equal(true)
+      }
+    }
     if (duplicate && m.mode === 'bulk') {
       for (let i = 0; i < m.sliceCount; i++) {
         if (!availableMissing(m, i)) continue
