@@ -176,12 +176,13 @@ async function main (): Promise<void> {
   const watchUrl = urls[urls.length - 1]
   const loadUrls = urls.length > 1 ? urls.slice(0, -1) : urls
   const rpc = new RpcClient(watchUrl, { timeoutMs: 10_000 })
+  const startClients = urls.map(url => new RpcClient(url, { timeoutMs: 2_000 }))
   try {
     for (let i = 0; ; i++) {
       // every node committing and connected to all the others: a node still redialling a peer
       // would hold its clients' transactions back from the others' proposals
       try {
-        const infos = await Promise.all(urls.map(async url => await new RpcClient(url, { timeoutMs: 2_000 }).call('chain_info')))
+        const infos = await Promise.all(startClients.map(async client => await client.call('chain_info')))
         if (infos.every(info => info.height >= 2 && info.peers >= VALIDATORS - 1)) break
       } catch {}
       if (i > 600) throw new Error('devnet did not start')

@@ -58,20 +58,20 @@ function bodyItem (tx: UnsignedTx): RlpItem {
 }
 
 /** The fields shared by the wire form and the signing bytes, validated. */
-function coreItems (tx: UnsignedTx): { type: Uint8Array, chainId: Uint8Array, from: Uint8Array, nonce: Uint8Array, fee: Uint8Array, body: RlpItem } {
-  return {
-    type: utf8(checkText(tx.type, 'type', MAX_TX_TYPE_LENGTH)),
-    chainId: utf8(checkText(tx.chainId, 'chainId', MAX_CHAIN_ID_LENGTH)),
-    from: checkFixed(tx.from, 'from', PUBLIC_KEY_LENGTH),
-    nonce: uintToBytes(checkUint(tx.nonce, 'nonce', MAX_NONCE)),
-    fee: uintToBytes(checkUint(tx.fee, 'fee', MAX_FEE)),
-    body: bodyItem(tx)
-  }
+/** A transaction's items as on the wire, without the signature: type, chainId, from, nonce, fee, body. */
+function coreItems (tx: UnsignedTx): RlpItem[] {
+  return [
+    utf8(checkText(tx.type, 'type', MAX_TX_TYPE_LENGTH)),
+    utf8(checkText(tx.chainId, 'chainId', MAX_CHAIN_ID_LENGTH)),
+    checkFixed(tx.from, 'from', PUBLIC_KEY_LENGTH),
+    uintToBytes(checkUint(tx.nonce, 'nonce', MAX_NONCE)),
+    uintToBytes(checkUint(tx.fee, 'fee', MAX_FEE)),
+    bodyItem(tx)
+  ]
 }
 
 export function txToRlp (tx: Tx): RlpItem {
-  const c = coreItems(tx)
-  return [c.type, c.chainId, c.from, c.nonce, c.fee, c.body, checkFixed(tx.signature, 'signature', SIGNATURE_LENGTH)]
+  return [...coreItems(tx), checkFixed(tx.signature, 'signature', SIGNATURE_LENGTH)]
 }
 
 /** Canonical bytes of a signed transaction; throws CodecError for a value that cannot be encoded. */
@@ -172,15 +172,10 @@ const TX_DOMAIN_BYTES = utf8(TX_DOMAIN)
 export function txSigningBytes (tx: UnsignedTx | Tx): Uint8Array {
   const m = memoOf(tx)
   if (m.signing === undefined) {
-    if (m.item !== undefined) {
-      // decoded (or encoded) before: its wire items are canonical, so sign over them as they are
-      // rather than encoding the body again from its fields
-      const [type, chainId, from, nonce, fee, body] = m.item as RlpItem[]
-      m.signing = rlpEncode([TX_DOMAIN_BYTES, chainId, type, from, nonce, fee, body])
-    } else {
-      const c = coreItems(tx)
-      m.signing = rlpEncode([TX_DOMAIN_BYTES, c.chainId, c.type, c.from, c.nonce, c.fee, c.body])
-    }
+    // decoded (or encoded) before: its wire items are canonical, so sign over them as they are
+    // rather than encoding the body again from its fields
+    const [type, chainId, from, nonce, fee, body] = m.item !== undefined ? m.item as RlpItem[] : coreItems(tx)
+    m.signing = rlpEncode([TX_DOMAIN_BYTES, chainId, type, from, nonce, fee, body])
   }
   return m.signing
 }

@@ -98,7 +98,7 @@ export class StateCommitment {
       const [record] = await this.store.getMany([this.recordKey(bucket)])
       // An update may have run while the store was read; the cache then holds the newer content.
       pairs = this.counts[bucket] === 0 ? EMPTY_PAIRS : this.cache.get(bucket) ?? this.checkRecord(bucket, record)
-      this.cacheSet(bucket, pairs)
+      this.cache.set(bucket, pairs)
       this.evict()
     }
     return { bucket, pairs: pairs.slice(), siblings: this.tree.siblings(bucket) }
@@ -194,10 +194,6 @@ export class StateCommitment {
       throw new StateCommitmentError('CORRUPT_STORE', `bucket record ${bucket} does not match the committed tree; reopen from the store`, { bucket })
     }
     return Uint8Array.from(record)
-  }
-
-  private cacheSet (bucket: number, pairs: Uint8Array): void {
-    this.cache.set(bucket, pairs)
   }
 
   /** Drops the least recently used buckets over the limit, never those of the latest update. */
