@@ -16,9 +16,9 @@
  * Install it first (once):  npm --prefix bench/peers install      (see bench/peers/README.md)
  * Without it the WebTorrent rows say "not installed".
  *
- * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--runs 3] [--bitrate-mbps 32]
+ * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--runs 3] [--transfers 8] [--bitrate-mbps 32] [--own-only]
  */
-import { fork } from 'node:child_process'
+import { fork, type ChildProcess, type Serializable } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -29,7 +29,7 @@ import { UploadBudget } from '../src/torrent/bandwidth.js'
 import type { CardInfo, SeederAddress } from '../src/torrent/sources.js'
 import type { CardContent } from '../src/torrent/sliceStore.js'
 import { startPeer, publishInto, randomContent, type Peer } from '../test/unit/swarm/fixtures.js'
-import { median, printTable, writeResults } from './lib.js'
+import { cpuSecondsOf, median, printTable, writeResults } from './lib.js'
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`)
@@ -37,6 +37,7 @@ const arg = (name: string, def: number): number => {
 }
 const MIB = arg('mib', 64)
 const RUNS = arg('runs', 3)
+const TRANSFERS = arg('transfers', 8)
 const BITRATE = arg('bitrate-mbps', 32) * 1e6 / 8 // bytes per second
 const KEY = new Uint8Array(32).fill(3)
 const peers: Peer[] = []
@@ -131,7 +132,7 @@ async function play (card: Uint8Array, content: CardContent, seeders: Peer[], ki
 }
 
 /** A folio seeder in a child process (bench/swarmSeeder.ts) holding `data`, as WebTorrent's two-process row. */
-async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, stop: () => Promise<void> }> {
+async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, pid: number, stop: () => Promise<void> }> {
   const child = fork(join(process.cwd(), 'bench', 'swarmSeeder.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = new Promise(resolve => { child.once('exit', resolve) })
   const ready = await new Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, error?: string }>((resolve, reject) => {
@@ -141,7 +142,7 @@ async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, conte
     child.send({ data, key: KEY })
   })
   if (ready.error != null) throw new Error(`folio seeder process: ${ready.error}`)
-  return { ...ready, stop: async () => { child.send({ stop: true }); await exited } }
+  return { ...ready, pid: child.pid!, stop: async () => { child.send({ stop: true }); await exited } }
 }
 
 interface WebTorrentRun { mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }
@@ -168,11 +169,118 @@ async function webtorrent (data: Uint8Array, layout: WebTorrentLayout): Promise<
   }
 }
 
+/** One transfer in the "own processes" layout: MB/s, ms and CPU of both processes during it. */
+interface OwnTransfer { mbps: number, ms: number, cpuMs: number, seederCpuMs: number }
+/** Both systems' transfers in the "own processes" layout; a string when a system could not run. */
+interface OwnRun { transfers: number, folio: OwnTransfer[] | string, webtorrent: OwnTransfer[] | string }
+
+/** Sends `msg` to a child and waits for its one answer (an `error` field fails). */
+async function ask<T> (child: ChildProcess, msg: unknown, who: string): Promise<T> {
+  return await new Promise<T>((resolve, reject) => {
+    const onExit = (code: number | null): void => { reject(new Error(`${who} exited (${String(code)})`)) }
+    child.once('exit', onExit)
+    child.once('message', (r: T & { error?: string }) => {
+      child.off('exit', onExit)
+      if (r.error != null) reject(new Error(`${who}: ${r.error}`)); else resolve(r)
+    })
+    child.send(msg as Serializable)
+  })
+}
+
+/**
+ * Each system in processes of its own: folio's seeder (bench/swarmSeeder.ts) and downloader
+ * (bench/swarmDownloader.ts) in two fresh child processes, WebTorrent's seeder and downloader in two
+ * more (bench/peers/webtorrent.mjs, `ownProcesses`). This process only asks for transfers and
+ * reads the children's CPU time. Each system makes TRANSFERS downloads of the same content from
+ * its one seeder, each with a fresh peer or client in its downloader process; the two systems'
+ * transfers alternate A B B A … so that the machine's load falls on both alike.
+ */
+async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
+  const out: OwnRun = { transfers: TRANSFERS, folio: [], webtorrent: [] }
+  const seeder = await childSeeder(data)
+  const downloader = fork(join(process.cwd(), 'bench', 'swarmDownloader.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const downloaderExited = new Promise(resolve => { downloader.once('exit', resolve) })
+  let wt: { seederPid: number, downloaderPid: number, download: () => Promise<{ mbps: number, ms: number, cpuMs: number }>, close: () => Promise<void> } | undefined
+  const dir = join(process.cwd(), 'bench', 'peers')
+  if (!existsSync(join(dir, 'node_modules', 'webtorrent'))) out.webtorrent = 'not installed (npm --prefix bench/peers install)'
+  else {
+    try {
+      wt = await (await import(pathToFileURL(join(dir, 'webtorrent.mjs')).href)).ownProcesses(data)
+    } catch (err) {
+      out.webtorrent = `unavailable: ${err instanceof Error ? err.message : String(err)}`
+    }
+  }
+  const folioOnce = async (): Promise<OwnTransfer> => {
+    const s0 = cpuSecondsOf(seeder.pid)
+    const r = await ask<{ mbps: number, ms: number, cpuMs: number }>(downloader, { download: { card: seeder.card, content: seeder.content, address: seeder.address, key: KEY } }, 'folio downloader process')
+    return { ...r, seederCpuMs: (cpuSecondsOf(seeder.pid) - s0) * 1000 }
+  }
+  const wtOnce = async (): Promise<OwnTransfer> => {
+    const s0 = cpuSecondsOf(wt!.seederPid)
+    const r = await wt!.download()
+    return { mbps: r.mbps, ms: r.ms, cpuMs: r.cpuMs, seederCpuMs: (cpuSecondsOf(wt!.seederPid) - s0) * 1000 }
+  }
+  const show = (t: OwnTransfer): string => `${t.mbps.toFixed(1)} MB/s, CPU ${t.cpuMs.toFixed(0)} ms downloader / ${t.seederCpuMs.toFixed(0)} ms seeder`
+  try {
+    for (let i = 0; i < TRANSFERS; i++) {
+      const order = i % 2 === 0 ? ['folio', 'webtorrent'] as const : ['webtorrent', 'folio'] as const
+      for (const system of order) {
+        if (system === 'folio') {
+          const t = await folioOnce()
+          ;(out.folio as OwnTransfer[]).push(t)
+          step(`own processes, folio transfer ${i + 1}: ${show(t)}`)
+        } else if (wt != null && typeof out.webtorrent !== 'string') {
+          try {
+            const t = await wtOnce()
+            out.webtorrent.push(t)
+            step(`own processes, WebTorrent transfer ${i + 1}: ${show(t)}`)
+          } catch (err) {
+            out.webtorrent = `failed: ${err instanceof Error ? err.message : String(err)}`
+          }
+        }
+      }
+    }
+  } catch (err) {
+    out.folio = `failed: ${err instanceof Error ? err.message : String(err)}`
+  } finally {
+    downloader.send({ stop: true })
+    await downloaderExited
+    await seeder.stop()
+    await wt?.close()
+  }
+  return out
+}
+
+/** The table rows of the "own processes" layout. */
+function ownRows (own: OwnRun): Array<[string, string | number]> {
+  const rest = (xs: OwnTransfer[], f: (t: OwnTransfer) => number): number => median(xs.slice(1).map(f))
+  const ownRow = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? xs : `${xs[0]!.mbps.toFixed(1)} / ${rest(xs, t => t.mbps).toFixed(1)} (${xs.map(t => t.mbps.toFixed(0)).join(', ')})`
+  const ownRatio = (f: (xs: OwnTransfer[]) => number): string | number => typeof own.folio === 'string' || typeof own.webtorrent === 'string' || own.webtorrent.length === 0 ? 'n/a' : f(own.folio) / f(own.webtorrent)
+  const ownCpu = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : `${rest(xs, t => t.cpuMs).toFixed(0)} / ${rest(xs, t => t.seederCpuMs).toFixed(0)}`
+  return [
+    ['own processes: each system\'s seeder and downloader in fresh processes of their own, transfers each (alternated)', String(TRANSFERS)],
+    ['folio, own processes: first / median of the rest (MB/s; all)', ownRow(own.folio)],
+    ['WebTorrent, own processes: first / median of the rest (MB/s; all)', ownRow(own.webtorrent)],
+    ['folio / WebTorrent, own processes, first transfers', ownRatio(xs => xs[0]!.mbps)],
+    ['folio / WebTorrent, own processes, median of the rest', ownRatio(xs => rest(xs, t => t.mbps))],
+    ['folio, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.folio)],
+    ['WebTorrent, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.webtorrent)]
+  ]
+}
+
 const wtShow = (r: WebTorrentRun | string): string => typeof r === 'string' ? r : `${r.mbps.toFixed(1)} MB/s, first piece ${r.firstPieceMs.toFixed(0)} ms`
 
 async function main (): Promise<void> {
   const data = randomContent(MIB * 1024 * 1024)
   const sha = createHash('sha256').update(data).digest('hex')
+  // First, while this process holds nothing but the content: it only asks the children for transfers.
+  const own = await ownProcesses(data)
+  if (process.argv.includes('--own-only')) {
+    printTable('slice swarm on loopback, each system in its own processes', [['content', `${MIB} MiB`], ...ownRows(own)])
+    const path = await writeResults('swarm-own', { mib: MIB, ownProcesses: own })
+    process.stdout.write(`\nresults: ${path}\n`)
+    return
+  }
   const origin = await peer()
   const { card, content } = await publishInto(origin.store, data, KEY)
   const s2 = await peer()
@@ -226,6 +334,7 @@ async function main (): Promise<void> {
   const failure = (xs: Array<WebTorrentRun | string>): string => String(xs.find(x => typeof x === 'string'))
   const rows: Array<[string, string | number]> = [
     ['content', `${MIB} MiB, ${content.sliceCount} slices of ${content.sliceSize / 1024} KiB`],
+    ...ownRows(own),
     ['bulk, 1 seeder (MB/s, median)', median(one)],
     ['bulk, 3 seeders (MB/s, median)', median(three)],
     ['WebTorrent 2.8.5, 1 seeder, one process (MB/s, median)', wtNums.length > 0 ? median(wtNums) : failure(wt)],
@@ -243,7 +352,7 @@ async function main (): Promise<void> {
     ['one killed halfway: stalls', `${kill.stalls} (${kill.stallMs.map(s => s.toFixed(0)).join(', ') || 'none'} ms)`]
   ]
   printTable('slice swarm on loopback', rows)
-  const path = await writeResults('swarm', { mib: MIB, runs: RUNS, oneSeederMBps: one, oneSeederChildMBps: oneRemote, threeSeedersMBps: three, webtorrent: { version: '2.8.5', transport: 'tcp 127.0.0.1, no dht/lsd/tracker/utp/webrtc', oneProcess: wt, seederInChild: wt2 }, firstByteMs: fb, firstByteWarmMs: fbWarm, bitrateMbps: BITRATE * 8 / 1e6, steady, killHalfway: kill })
+  const path = await writeResults('swarm', { mib: MIB, runs: RUNS, oneSeederMBps: one, oneSeederChildMBps: oneRemote, threeSeedersMBps: three, webtorrent: { version: '2.8.5', transport: 'tcp 127.0.0.1, no dht/lsd/tracker/utp/webrtc', oneProcess: wt, seederInChild: wt2 }, ownProcesses: own, firstByteMs: fb, firstByteWarmMs: fbWarm, bitrateMbps: BITRATE * 8 / 1e6, steady, killHalfway: kill })
   process.stdout.write(`\nresults: ${path}\n`)
 }
 
