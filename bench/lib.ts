@@ -55,3 +55,18 @@ export function cpuSecondsOf (pid: number): number {
     return NaN
   }
 }
+
+/**
+ * Busy CPU seconds of the whole machine so far, all cores (/proc/stat: user, nice, system, irq,
+ * softirq and steal; not idle or iowait); NaN if unreadable. The difference over an interval, less
+ * the CPU of the processes being measured, is what other work took from the machine meanwhile.
+ */
+export function machineBusySeconds (): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!
+    const f = line.trim().split(/\s+/).slice(1).map(Number)
+    return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / 100
+  } catch {
+    return NaN
+  }
+}

@@ -29,7 +29,7 @@ import { UploadBudget } from '../src/torrent/bandwidth.js'
 import type { CardInfo, SeederAddress } from '../src/torrent/sources.js'
 import type { CardContent } from '../src/torrent/sliceStore.js'
 import { startPeer, publishInto, randomContent, type Peer } from '../test/unit/swarm/fixtures.js'
-import { cpuSecondsOf, median, printTable, writeResults } from './lib.js'
+import { cpuSecondsOf, machineBusySeconds, median, printTable, writeResults } from './lib.js'
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`)
@@ -169,8 +169,13 @@ async function webtorrent (data: Uint8Array, layout: WebTorrentLayout): Promise<
   }
 }
 
-/** One transfer in the "own processes" layout: MB/s, ms and CPU of both processes during it. */
-interface OwnTransfer { mbps: number, ms: number, cpuMs: number, seederCpuMs: number }
+/**
+ * One transfer in the "own processes" layout: MB/s, ms, CPU of both processes and the downloader's GC
+ * pauses during it, and `otherCores`: the machine's busy CPU meanwhile not spent by this process or
+ * the transfer's two, per second of wall clock (from the request to the downloader's answer) (0 on an idle machine, 2 when other work filled
+ * both cores).
+ */
+interface OwnTransfer { mbps: number, ms: number, cpuMs: number, gcMs: number, seederCpuMs: number, otherCores: number }
 /** Both systems' transfers in the "own processes" layout; a string when a system could not run. */
 interface OwnRun { transfers: number, folio: OwnTransfer[] | string, webtorrent: OwnTransfer[] | string }
 
@@ -200,7 +205,7 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
   const seeder = await childSeeder(data)
   const downloader = fork(join(process.cwd(), 'bench', 'swarmDownloader.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const downloaderExited = new Promise(resolve => { downloader.once('exit', resolve) })
-  let wt: { seederPid: number, downloaderPid: number, download: () => Promise<{ mbps: number, ms: number, cpuMs: number }>, close: () => Promise<void> } | undefined
+  let wt: { seederPid: number, downloaderPid: number, download: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>, close: () => Promise<void> } | undefined
   const dir = join(process.cwd(), 'bench', 'peers')
   if (!existsSync(join(dir, 'node_modules', 'webtorrent'))) out.webtorrent = 'not installed (npm --prefix bench/peers install)'
   else {
@@ -210,17 +215,24 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
       out.webtorrent = `unavailable: ${err instanceof Error ? err.message : String(err)}`
     }
   }
-  const folioOnce = async (): Promise<OwnTransfer> => {
-    const s0 = cpuSecondsOf(seeder.pid)
-    const r = await ask<{ mbps: number, ms: number, cpuMs: number }>(downloader, { download: { card: seeder.card, content: seeder.content, address: seeder.address, key: KEY } }, 'folio downloader process')
-    return { ...r, seederCpuMs: (cpuSecondsOf(seeder.pid) - s0) * 1000 }
+  const measured = async (seederPid: number, downloaderPid: number, transfer: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>): Promise<OwnTransfer> => {
+    const s0 = cpuSecondsOf(seederPid)
+    const d0 = cpuSecondsOf(downloaderPid)
+    const m0 = machineBusySeconds()
+    const c0 = process.cpuUsage()
+    const w0 = performance.now()
+    const r = await transfer()
+    // Over the whole request (the downloader's setup and teardown too), at /proc's 10 ms resolution.
+    const wallMs = performance.now() - w0
+    const c = process.cpuUsage(c0)
+    const seederCpuMs = (cpuSecondsOf(seederPid) - s0) * 1000
+    const othersMs = (machineBusySeconds() - m0 - (cpuSecondsOf(downloaderPid) - d0)) * 1000 - seederCpuMs - (c.user + c.system) / 1000
+    return { mbps: r.mbps, ms: r.ms, cpuMs: r.cpuMs, gcMs: r.gcMs, seederCpuMs, otherCores: Math.max(0, othersMs) / wallMs }
   }
-  const wtOnce = async (): Promise<OwnTransfer> => {
-    const s0 = cpuSecondsOf(wt!.seederPid)
-    const r = await wt!.download()
-    return { mbps: r.mbps, ms: r.ms, cpuMs: r.cpuMs, seederCpuMs: (cpuSecondsOf(wt!.seederPid) - s0) * 1000 }
-  }
-  const show = (t: OwnTransfer): string => `${t.mbps.toFixed(1)} MB/s, CPU ${t.cpuMs.toFixed(0)} ms downloader / ${t.seederCpuMs.toFixed(0)} ms seeder`
+  const folioOnce = async (): Promise<OwnTransfer> => await measured(seeder.pid, downloader.pid!, async () =>
+    await ask(downloader, { download: { card: seeder.card, content: seeder.content, address: seeder.address, key: KEY } }, 'folio downloader process'))
+  const wtOnce = async (): Promise<OwnTransfer> => await measured(wt!.seederPid, wt!.downloaderPid, wt!.download)
+  const show = (t: OwnTransfer): string => `${t.mbps.toFixed(1)} MB/s, CPU ${t.cpuMs.toFixed(0)} ms downloader (GC ${t.gcMs.toFixed(0)}) / ${t.seederCpuMs.toFixed(0)} ms seeder, other work ${t.otherCores.toFixed(2)} cores`
   try {
     for (let i = 0; i < TRANSFERS; i++) {
       const order = i % 2 === 0 ? ['folio', 'webtorrent'] as const : ['webtorrent', 'folio'] as const
@@ -256,7 +268,8 @@ function ownRows (own: OwnRun): Array<[string, string | number]> {
   const rest = (xs: OwnTransfer[], f: (t: OwnTransfer) => number): number => median(xs.slice(1).map(f))
   const ownRow = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? xs : `${xs[0]!.mbps.toFixed(1)} / ${rest(xs, t => t.mbps).toFixed(1)} (${xs.map(t => t.mbps.toFixed(0)).join(', ')})`
   const ownRatio = (f: (xs: OwnTransfer[]) => number): string | number => typeof own.folio === 'string' || typeof own.webtorrent === 'string' || own.webtorrent.length === 0 ? 'n/a' : f(own.folio) / f(own.webtorrent)
-  const ownCpu = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : `${rest(xs, t => t.cpuMs).toFixed(0)} / ${rest(xs, t => t.seederCpuMs).toFixed(0)}`
+  const ownCpu = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : `${rest(xs, t => t.cpuMs).toFixed(0)} / ${rest(xs, t => t.seederCpuMs).toFixed(0)} (downloader's GC ${rest(xs, t => t.gcMs).toFixed(0)})`
+  const others = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : `${median(xs.map(t => t.otherCores)).toFixed(2)} (max ${Math.max(...xs.map(t => t.otherCores)).toFixed(2)})`
   return [
     ['own processes: each system\'s seeder and downloader in fresh processes of their own, transfers each (alternated)', String(TRANSFERS)],
     ['folio, own processes: first / median of the rest (MB/s; all)', ownRow(own.folio)],
@@ -264,7 +277,8 @@ function ownRows (own: OwnRun): Array<[string, string | number]> {
     ['folio / WebTorrent, own processes, first transfers', ownRatio(xs => xs[0]!.mbps)],
     ['folio / WebTorrent, own processes, median of the rest', ownRatio(xs => rest(xs, t => t.mbps))],
     ['folio, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.folio)],
-    ['WebTorrent, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.webtorrent)]
+    ['WebTorrent, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.webtorrent)],
+    ['other work on the machine during folio / WebTorrent transfers (cores, median)', `${others(own.folio)} / ${others(own.webtorrent)}`]
   ]
 }
 

@@ -22,12 +22,17 @@
  */
 import { fork } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import MemoryChunkStore from 'memory-chunk-store'
 import WebTorrent from 'webtorrent'
 
 const OPTS = { dht: false, tracker: false, lsd: false, webSeeds: false, utp: false, natUpnp: false, natPmp: false }
 const SELF = fileURLToPath(import.meta.url)
+
+/** Milliseconds this process has spent in garbage collection pauses so far. */
+let gcMs = 0
+new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
 
 /** @returns {Promise<{ mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }>} */
 export async function singleSeeder (data, { layout = 'one-process' } = {}) {
@@ -45,7 +50,7 @@ export async function singleSeeder (data, { layout = 'one-process' } = {}) {
 /**
  * One download from `seeder` ({ magnetURI, port }) by a fresh client into memory; `check(bytes)`
  * must accept the downloaded bytes (after the clock). Also returns this process's CPU time (user +
- * system, all threads) during the transfer.
+ * system, all threads) and garbage-collection pauses during the transfer.
  */
 async function leech (seeder, check) {
   const leecher = new WebTorrent(OPTS)
@@ -53,6 +58,7 @@ async function leech (seeder, check) {
     let firstPieceMs = -1
     let torrent
     const cpu0 = process.cpuUsage()
+    const gc0 = gcMs
     const t0 = performance.now()
     await new Promise((resolve, reject) => {
       leecher.on('error', reject)
@@ -64,9 +70,11 @@ async function leech (seeder, check) {
     })
     const ms = performance.now() - t0
     const cpu = process.cpuUsage(cpu0)
+    await new Promise(resolve => setImmediate(resolve)) // GC entries are delivered after the fact
+    const gc = gcMs - gc0
     const got = Buffer.concat(torrent.store.store.chunks) // ImmediateChunkStore → memory-chunk-store
     if (!check(got)) throw new Error('WebTorrent downloaded bytes differ from the input')
-    return { mbps: got.length / 1e6 / (ms / 1000), firstPieceMs, ms, cpuMs: (cpu.user + cpu.system) / 1000, pieceLength: torrent.pieceLength, pieces: torrent.pieces.length }
+    return { mbps: got.length / 1e6 / (ms / 1000), firstPieceMs, ms, cpuMs: (cpu.user + cpu.system) / 1000, gcMs: gc, pieceLength: torrent.pieceLength, pieces: torrent.pieces.length }
   } finally {
     await new Promise(resolve => { leecher.destroy(resolve) })
   }
