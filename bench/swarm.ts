@@ -16,7 +16,7 @@
  * Install it first (once):  npm --prefix bench/peers install      (see bench/peers/README.md)
  * Without it the WebTorrent rows say "not installed".
  *
- * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--runs 3] [--transfers 8] [--bitrate-mbps 32] [--own-only]
+ * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--runs 3] [--transfers 16] [--bitrate-mbps 32] [--own-only]
  */
 import { fork, type ChildProcess, type Serializable } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -37,7 +37,7 @@ const arg = (name: string, def: number): number => {
 }
 const MIB = arg('mib', 64)
 const RUNS = arg('runs', 3)
-const TRANSFERS = arg('transfers', 8)
+const TRANSFERS = arg('transfers', 16)
 const BITRATE = arg('bitrate-mbps', 32) * 1e6 / 8 // bytes per second
 const KEY = new Uint8Array(32).fill(3)
 const peers: Peer[] = []
