@@ -29,7 +29,7 @@ import { UploadBudget } from '../src/torrent/bandwidth.js'
 import type { CardInfo, SeederAddress } from '../src/torrent/sources.js'
 import type { CardContent } from '../src/torrent/sliceStore.js'
 import { startPeer, publishInto, randomContent, type Peer } from '../test/unit/swarm/fixtures.js'
-import { cpuSecondsOf, machineBusySeconds, median, printTable, writeResults } from './lib.js'
+import { cpuSecondsOf, machineCpuSeconds, median, printTable, writeResults } from './lib.js'
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`)
@@ -172,10 +172,11 @@ async function webtorrent (data: Uint8Array, layout: WebTorrentLayout): Promise<
 /**
  * One transfer in the "own processes" layout: MB/s, ms, CPU of both processes and the downloader's GC
  * pauses during it, and `otherCores`: the machine's busy CPU meanwhile not spent by this process or
- * the transfer's two, per second of wall clock (from the request to the downloader's answer) (0 on an idle machine, 2 when other work filled
+ * the transfer's two, per second of wall clock (from the request to the downloader's answer), and
+ * `stealCores`: the same for the hypervisor's steal time (this machine is a virtual one) (0 on an idle machine, 2 when other work filled
  * both cores).
  */
-interface OwnTransfer { mbps: number, ms: number, cpuMs: number, gcMs: number, seederCpuMs: number, otherCores: number }
+interface OwnTransfer { mbps: number, ms: number, cpuMs: number, gcMs: number, seederCpuMs: number, otherCores: number, stealCores: number }
 /** Both systems' transfers in the "own processes" layout; a string when a system could not run. */
 interface OwnRun { transfers: number, folio: OwnTransfer[] | string, webtorrent: OwnTransfer[] | string }
 
@@ -218,7 +219,7 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
   const measured = async (seederPid: number, downloaderPid: number, transfer: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>): Promise<OwnTransfer> => {
     const s0 = cpuSecondsOf(seederPid)
     const d0 = cpuSecondsOf(downloaderPid)
-    const m0 = machineBusySeconds()
+    const m0 = machineCpuSeconds()
     const c0 = process.cpuUsage()
     const w0 = performance.now()
     const r = await transfer()
@@ -226,13 +227,14 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
     const wallMs = performance.now() - w0
     const c = process.cpuUsage(c0)
     const seederCpuMs = (cpuSecondsOf(seederPid) - s0) * 1000
-    const othersMs = (machineBusySeconds() - m0 - (cpuSecondsOf(downloaderPid) - d0)) * 1000 - seederCpuMs - (c.user + c.system) / 1000
-    return { mbps: r.mbps, ms: r.ms, cpuMs: r.cpuMs, gcMs: r.gcMs, seederCpuMs, otherCores: Math.max(0, othersMs) / wallMs }
+    const m1 = machineCpuSeconds()
+    const othersMs = (m1.busy - m0.busy - (cpuSecondsOf(downloaderPid) - d0)) * 1000 - seederCpuMs - (c.user + c.system) / 1000
+    return { mbps: r.mbps, ms: r.ms, cpuMs: r.cpuMs, gcMs: r.gcMs, seederCpuMs, otherCores: Math.max(0, othersMs) / wallMs, stealCores: (m1.steal - m0.steal) * 1000 / wallMs }
   }
   const folioOnce = async (): Promise<OwnTransfer> => await measured(seeder.pid, downloader.pid!, async () =>
     await ask(downloader, { download: { card: seeder.card, content: seeder.content, address: seeder.address, key: KEY } }, 'folio downloader process'))
   const wtOnce = async (): Promise<OwnTransfer> => await measured(wt!.seederPid, wt!.downloaderPid, wt!.download)
-  const show = (t: OwnTransfer): string => `${t.mbps.toFixed(1)} MB/s, CPU ${t.cpuMs.toFixed(0)} ms downloader (GC ${t.gcMs.toFixed(0)}) / ${t.seederCpuMs.toFixed(0)} ms seeder, other work ${t.otherCores.toFixed(2)} cores`
+  const show = (t: OwnTransfer): string => `${t.mbps.toFixed(1)} MB/s, CPU ${t.cpuMs.toFixed(0)} ms downloader (GC ${t.gcMs.toFixed(0)}) / ${t.seederCpuMs.toFixed(0)} ms seeder, other work ${t.otherCores.toFixed(2)} cores, steal ${t.stealCores.toFixed(2)}`
   try {
     for (let i = 0; i < TRANSFERS; i++) {
       const order = i % 2 === 0 ? ['folio', 'webtorrent'] as const : ['webtorrent', 'folio'] as const
@@ -269,7 +271,7 @@ function ownRows (own: OwnRun): Array<[string, string | number]> {
   const ownRow = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? xs : `${xs[0]!.mbps.toFixed(1)} / ${rest(xs, t => t.mbps).toFixed(1)} (${xs.map(t => t.mbps.toFixed(0)).join(', ')})`
   const ownRatio = (f: (xs: OwnTransfer[]) => number): string | number => typeof own.folio === 'string' || typeof own.webtorrent === 'string' || own.webtorrent.length === 0 ? 'n/a' : f(own.folio) / f(own.webtorrent)
   const ownCpu = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : `${rest(xs, t => t.cpuMs).toFixed(0)} / ${rest(xs, t => t.seederCpuMs).toFixed(0)} (downloader's GC ${rest(xs, t => t.gcMs).toFixed(0)})`
-  const others = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : `${median(xs.map(t => t.otherCores)).toFixed(2)} (max ${Math.max(...xs.map(t => t.otherCores)).toFixed(2)})`
+  const others = (xs: OwnTransfer[] | string, f: (t: OwnTransfer) => number): string => typeof xs === 'string' ? 'n/a' : `${median(xs.map(f)).toFixed(2)} (max ${Math.max(...xs.map(f)).toFixed(2)})`
   return [
     ['own processes: each system\'s seeder and downloader in fresh processes of their own, transfers each (alternated)', String(TRANSFERS)],
     ['folio, own processes: first / median of the rest (MB/s; all)', ownRow(own.folio)],
@@ -278,7 +280,8 @@ function ownRows (own: OwnRun): Array<[string, string | number]> {
     ['folio / WebTorrent, own processes, median of the rest', ownRatio(xs => rest(xs, t => t.mbps))],
     ['folio, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.folio)],
     ['WebTorrent, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.webtorrent)],
-    ['other work on the machine during folio / WebTorrent transfers (cores, median)', `${others(own.folio)} / ${others(own.webtorrent)}`]
+    ['other work on the machine during folio / WebTorrent transfers (cores, median)', `${others(own.folio, t => t.otherCores)} / ${others(own.webtorrent, t => t.otherCores)}`],
+    ['hypervisor steal during folio / WebTorrent transfers (cores, median)', `${others(own.folio, t => t.stealCores)} / ${others(own.webtorrent, t => t.stealCores)}`]
   ]
 }
 
