@@ -1,5 +1,16 @@
 /**
  * Slice-swarm benchmark on loopback, for a 64 MiB card (MISSION.md §7):
+ *   - first, each system in processes of its own ("own processes"): folio's seeder and downloader
+ *     in two fresh child processes (bench/swarmSeeder.ts, bench/swarmDownloader.ts), WebTorrent
+ *     2.8.5's seeder and downloader in two more (bench/peers/webtorrent.mjs), this process only
+ *     asking for transfers. Each system makes the same number of transfers (--transfers, default 16)
+ *     from its one seeder, each with a fresh peer or client, the two systems alternating A B B A;
+ *     reported: each system's first transfer (its downloader process is cold: nothing compiled yet)
+ *     and the median of the rest, and the ratio of like with like (first to first, median to
+ *     median); also each transfer's CPU in both processes, the downloader's GC pauses, and what other
+ *     work and the hypervisor took from the machine meanwhile. This is the same comparison for both
+ *     systems; it differs from the rows below in that no downloader shares its process (its V8
+ *     isolate, heap and event loop) with a seeder or with the other system (decision 0012);
  *   - MB/s of a bulk download from one seeder and from three (all peers in this process), and from
  *     one seeder in a child process (bench/swarmSeeder.ts);
  *   - time from a range request to the first decrypted byte, on a peer with no connection to the
@@ -10,13 +21,15 @@
  *   - the same single-seeder transfer with WebTorrent 2.8.5 in the same run, over plain TCP on
  *     127.0.0.1 (no DHT/LSD/tracker/uTP/WebRTC), both with seeder and downloader in this process (as
  *     folio's peers are here) and with the seeder in a child process; each ratio row compares the
- *     same layout.
+ *     same layout. In these rows this process runs folio's seeders and downloaders and WebTorrent
+ *     one after another, and folio's transfers here run well below the own-processes figures.
  *
  * WebTorrent lives in bench/peers, a separate package so the project's `npm ci` never depends on it.
  * Install it first (once):  npm --prefix bench/peers install      (see bench/peers/README.md)
  * Without it the WebTorrent rows say "not installed".
  *
- * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--runs 3] [--transfers 16] [--bitrate-mbps 32] [--own-only]
+ * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--runs 3] [--transfers 16] [--bitrate-mbps 32]
+ *      --own-only: only the own-processes rows (writes bench/results/swarm-own.json)
  */
 import { fork, type ChildProcess, type Serializable } from 'node:child_process'
 import { createHash } from 'node:crypto'
