@@ -184,10 +184,10 @@ async function webtorrent (data: Uint8Array, layout: WebTorrentLayout): Promise<
 
 /**
  * One transfer in the "own processes" layout: MB/s, ms, CPU of both processes and the downloader's GC
- * pauses during it, and `otherCores`: the machine's busy CPU meanwhile not spent by this process or
- * the transfer's two, per second of wall clock (from the request to the downloader's answer), and
- * `stealCores`: the same for the hypervisor's steal time (this machine is a virtual one) (0 on an idle machine, 2 when other work filled
- * both cores).
+ * pauses during it; `otherCores`: the machine's busy CPU meanwhile not spent by this process or the
+ * transfer's two, per second of wall clock from the request to the downloader's answer (0 on an
+ * idle machine, 2 when other work filled both cores); `stealCores`: the hypervisor's steal time
+ * per second of the same interval (this machine is a virtual one).
  */
 interface OwnTransfer { mbps: number, ms: number, cpuMs: number, gcMs: number, seederCpuMs: number, otherCores: number, stealCores: number }
 /** Both systems' transfers in the "own processes" layout; a string when a system could not run. */
@@ -270,7 +270,7 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
   } catch (err) {
     out.folio = `failed: ${err instanceof Error ? err.message : String(err)}`
   } finally {
-    downloader.send({ stop: true })
+    if (downloader.connected) downloader.send({ stop: true })
     await downloaderExited
     await seeder.stop()
     await wt?.close()

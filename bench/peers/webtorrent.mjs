@@ -106,7 +106,7 @@ export async function ownProcesses (data) {
       downloader.send({ download: { magnetURI: seeder.magnetURI, port: seeder.port, sha256 } })
     }),
     close: async () => {
-      downloader.send({ stop: true })
+      if (downloader.connected) downloader.send({ stop: true })
       await downloaderExited
       await seeder.close()
     }
