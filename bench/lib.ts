@@ -55,3 +55,19 @@ export function cpuSecondsOf (pid: number): number {
     return NaN
   }
 }
+
+/**
+ * CPU seconds of the whole machine so far, all cores (/proc/stat): `busy` (user, nice, system, irq,
+ * softirq) and `steal` (time the hypervisor ran something else while this machine's CPUs wanted to
+ * run); NaN if unreadable. The difference of `busy` over an interval, less the CPU of the processes
+ * being measured, is what other work on this machine took meanwhile; `steal`, what the host took.
+ */
+export function machineCpuSeconds (): { busy: number, steal: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!
+    const f = line.trim().split(/\s+/).slice(1).map(Number)
+    return { busy: (f[0]! + f[1]! + f[2]! + f[5]! + f[6]!) / 100, steal: f[7]! / 100 }
+  } catch {
+    return { busy: NaN, steal: NaN }
+  }
+}

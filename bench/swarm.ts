@@ -1,5 +1,16 @@
 /**
  * Slice-swarm benchmark on loopback, for a 64 MiB card (MISSION.md §7):
+ *   - first, each system in processes of its own ("own processes"): folio's seeder and downloader
+ *     in two fresh child processes (bench/swarmSeeder.ts, bench/swarmDownloader.ts), WebTorrent
+ *     2.8.5's seeder and downloader in two more (bench/peers/webtorrent.mjs), this process only
+ *     asking for transfers. Each system makes the same number of transfers (--transfers, default 16)
+ *     from its one seeder, each with a fresh peer or client, the two systems alternating A B B A;
+ *     reported: each system's first transfer (its downloader process is cold: nothing compiled yet)
+ *     and the median of the rest, and the ratio of like with like (first to first, median to
+ *     median); also each transfer's CPU in both processes, the downloader's GC pauses, and what other
+ *     work and the hypervisor took from the machine meanwhile. This is the same comparison for both
+ *     systems; it differs from the rows below in that no downloader shares its process (its V8
+ *     isolate, heap and event loop) with a seeder or with the other system (decision 0012);
  *   - MB/s of a bulk download from one seeder and from three (all peers in this process), and from
  *     one seeder in a child process (bench/swarmSeeder.ts);
  *   - time from a range request to the first decrypted byte, on a peer with no connection to the
@@ -10,15 +21,17 @@
  *   - the same single-seeder transfer with WebTorrent 2.8.5 in the same run, over plain TCP on
  *     127.0.0.1 (no DHT/LSD/tracker/uTP/WebRTC), both with seeder and downloader in this process (as
  *     folio's peers are here) and with the seeder in a child process; each ratio row compares the
- *     same layout.
+ *     same layout. In these rows this process runs folio's seeders and downloaders and WebTorrent
+ *     one after another, and folio's transfers here run well below the own-processes figures.
  *
  * WebTorrent lives in bench/peers, a separate package so the project's `npm ci` never depends on it.
  * Install it first (once):  npm --prefix bench/peers install      (see bench/peers/README.md)
  * Without it the WebTorrent rows say "not installed".
  *
- * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--runs 3] [--bitrate-mbps 32]
+ * Run: node --import ./src/polyfill.js --import tsx bench/swarm.ts [--mib 64] [--runs 3] [--transfers 16] [--bitrate-mbps 32]
+ *      --own-only: only the own-processes rows (writes bench/results/swarm-own.json)
  */
-import { fork } from 'node:child_process'
+import { fork, type ChildProcess, type Serializable } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -29,7 +42,7 @@ import { UploadBudget } from '../src/torrent/bandwidth.js'
 import type { CardInfo, SeederAddress } from '../src/torrent/sources.js'
 import type { CardContent } from '../src/torrent/sliceStore.js'
 import { startPeer, publishInto, randomContent, type Peer } from '../test/unit/swarm/fixtures.js'
-import { median, printTable, writeResults } from './lib.js'
+import { cpuSecondsOf, machineCpuSeconds, median, printTable, writeResults } from './lib.js'
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`)
@@ -37,6 +50,7 @@ const arg = (name: string, def: number): number => {
 }
 const MIB = arg('mib', 64)
 const RUNS = arg('runs', 3)
+const TRANSFERS = arg('transfers', 16)
 const BITRATE = arg('bitrate-mbps', 32) * 1e6 / 8 // bytes per second
 const KEY = new Uint8Array(32).fill(3)
 const peers: Peer[] = []
@@ -131,7 +145,7 @@ async function play (card: Uint8Array, content: CardContent, seeders: Peer[], ki
 }
 
 /** A folio seeder in a child process (bench/swarmSeeder.ts) holding `data`, as WebTorrent's two-process row. */
-async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, stop: () => Promise<void> }> {
+async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, pid: number, stop: () => Promise<void> }> {
   const child = fork(join(process.cwd(), 'bench', 'swarmSeeder.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = new Promise(resolve => { child.once('exit', resolve) })
   const ready = await new Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, error?: string }>((resolve, reject) => {
@@ -141,7 +155,7 @@ async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, conte
     child.send({ data, key: KEY })
   })
   if (ready.error != null) throw new Error(`folio seeder process: ${ready.error}`)
-  return { ...ready, stop: async () => { child.send({ stop: true }); await exited } }
+  return { ...ready, pid: child.pid!, stop: async () => { child.send({ stop: true }); await exited } }
 }
 
 interface WebTorrentRun { mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }
@@ -168,11 +182,135 @@ async function webtorrent (data: Uint8Array, layout: WebTorrentLayout): Promise<
   }
 }
 
+/**
+ * One transfer in the "own processes" layout: MB/s, ms, CPU of both processes and the downloader's GC
+ * pauses during it; `otherCores`: the machine's busy CPU meanwhile not spent by this process or the
+ * transfer's two, per second of wall clock from the request to the downloader's answer (0 on an
+ * idle machine, 2 when other work filled both cores); `stealCores`: the hypervisor's steal time
+ * per second of the same interval (this machine is a virtual one).
+ */
+interface OwnTransfer { mbps: number, ms: number, cpuMs: number, gcMs: number, seederCpuMs: number, otherCores: number, stealCores: number }
+/** Both systems' transfers in the "own processes" layout; a string when a system could not run. */
+interface OwnRun { transfers: number, folio: OwnTransfer[] | string, webtorrent: OwnTransfer[] | string }
+
+/** Sends `msg` to a child and waits for its one answer (an `error` field fails). */
+async function ask<T> (child: ChildProcess, msg: unknown, who: string): Promise<T> {
+  return await new Promise<T>((resolve, reject) => {
+    const onExit = (code: number | null): void => { reject(new Error(`${who} exited (${String(code)})`)) }
+    child.once('exit', onExit)
+    child.once('message', (r: T & { error?: string }) => {
+      child.off('exit', onExit)
+      if (r.error != null) reject(new Error(`${who}: ${r.error}`)); else resolve(r)
+    })
+    child.send(msg as Serializable)
+  })
+}
+
+/**
+ * Each system in processes of its own: folio's seeder (bench/swarmSeeder.ts) and downloader
+ * (bench/swarmDownloader.ts) in two fresh child processes, WebTorrent's seeder and downloader in two
+ * more (bench/peers/webtorrent.mjs, `ownProcesses`). This process only asks for transfers and
+ * reads the children's CPU time. Each system makes TRANSFERS downloads of the same content from
+ * its one seeder, each with a fresh peer or client in its downloader process; the two systems'
+ * transfers alternate A B B A … so that the machine's load falls on both alike.
+ */
+async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
+  const out: OwnRun = { transfers: TRANSFERS, folio: [], webtorrent: [] }
+  const seeder = await childSeeder(data)
+  const downloader = fork(join(process.cwd(), 'bench', 'swarmDownloader.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const downloaderExited = new Promise(resolve => { downloader.once('exit', resolve) })
+  let wt: { seederPid: number, downloaderPid: number, download: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>, close: () => Promise<void> } | undefined
+  const dir = join(process.cwd(), 'bench', 'peers')
+  if (!existsSync(join(dir, 'node_modules', 'webtorrent'))) out.webtorrent = 'not installed (npm --prefix bench/peers install)'
+  else {
+    try {
+      wt = await (await import(pathToFileURL(join(dir, 'webtorrent.mjs')).href)).ownProcesses(data)
+    } catch (err) {
+      out.webtorrent = `unavailable: ${err instanceof Error ? err.message : String(err)}`
+    }
+  }
+  const measured = async (seederPid: number, downloaderPid: number, transfer: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>): Promise<OwnTransfer> => {
+    const s0 = cpuSecondsOf(seederPid)
+    const d0 = cpuSecondsOf(downloaderPid)
+    const m0 = machineCpuSeconds()
+    const c0 = process.cpuUsage()
+    const w0 = performance.now()
+    const r = await transfer()
+    // Over the whole request (the downloader's setup and teardown too), at /proc's 10 ms resolution.
+    const wallMs = performance.now() - w0
+    const c = process.cpuUsage(c0)
+    const seederCpuMs = (cpuSecondsOf(seederPid) - s0) * 1000
+    const m1 = machineCpuSeconds()
+    const othersMs = (m1.busy - m0.busy - (cpuSecondsOf(downloaderPid) - d0)) * 1000 - seederCpuMs - (c.user + c.system) / 1000
+    return { mbps: r.mbps, ms: r.ms, cpuMs: r.cpuMs, gcMs: r.gcMs, seederCpuMs, otherCores: Math.max(0, othersMs) / wallMs, stealCores: (m1.steal - m0.steal) * 1000 / wallMs }
+  }
+  const folioOnce = async (): Promise<OwnTransfer> => await measured(seeder.pid, downloader.pid!, async () =>
+    await ask(downloader, { download: { card: seeder.card, content: seeder.content, address: seeder.address, key: KEY } }, 'folio downloader process'))
+  const wtOnce = async (): Promise<OwnTransfer> => await measured(wt!.seederPid, wt!.downloaderPid, wt!.download)
+  const show = (t: OwnTransfer): string => `${t.mbps.toFixed(1)} MB/s, CPU ${t.cpuMs.toFixed(0)} ms downloader (GC ${t.gcMs.toFixed(0)}) / ${t.seederCpuMs.toFixed(0)} ms seeder, other work ${t.otherCores.toFixed(2)} cores, steal ${t.stealCores.toFixed(2)}`
+  try {
+    for (let i = 0; i < TRANSFERS; i++) {
+      const order = i % 2 === 0 ? ['folio', 'webtorrent'] as const : ['webtorrent', 'folio'] as const
+      for (const system of order) {
+        if (system === 'folio') {
+          const t = await folioOnce()
+          ;(out.folio as OwnTransfer[]).push(t)
+          step(`own processes, folio transfer ${i + 1}: ${show(t)}`)
+        } else if (wt != null && typeof out.webtorrent !== 'string') {
+          try {
+            const t = await wtOnce()
+            out.webtorrent.push(t)
+            step(`own processes, WebTorrent transfer ${i + 1}: ${show(t)}`)
+          } catch (err) {
+            out.webtorrent = `failed: ${err instanceof Error ? err.message : String(err)}`
+          }
+        }
+      }
+    }
+  } catch (err) {
+    out.folio = `failed: ${err instanceof Error ? err.message : String(err)}`
+  } finally {
+    if (downloader.connected) downloader.send({ stop: true })
+    await downloaderExited
+    await seeder.stop()
+    await wt?.close()
+  }
+  return out
+}
+
+/** The table rows of the "own processes" layout. */
+function ownRows (own: OwnRun): Array<[string, string | number]> {
+  const rest = (xs: OwnTransfer[], f: (t: OwnTransfer) => number): number => median(xs.slice(1).map(f))
+  const ownRow = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? xs : `${xs[0]!.mbps.toFixed(1)} / ${rest(xs, t => t.mbps).toFixed(1)} (${xs.map(t => t.mbps.toFixed(0)).join(', ')})`
+  const ownRatio = (f: (xs: OwnTransfer[]) => number): string | number => typeof own.folio === 'string' || typeof own.webtorrent === 'string' || own.webtorrent.length === 0 ? 'n/a' : f(own.folio) / f(own.webtorrent)
+  const ownCpu = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : `${rest(xs, t => t.cpuMs).toFixed(0)} / ${rest(xs, t => t.seederCpuMs).toFixed(0)} (downloader's GC ${rest(xs, t => t.gcMs).toFixed(0)})`
+  const others = (xs: OwnTransfer[] | string, f: (t: OwnTransfer) => number): string => typeof xs === 'string' ? 'n/a' : `${median(xs.map(f)).toFixed(2)} (max ${Math.max(...xs.map(f)).toFixed(2)})`
+  return [
+    ['own processes: each system\'s seeder and downloader in fresh processes of their own, transfers each (alternated)', String(TRANSFERS)],
+    ['folio, own processes: first / median of the rest (MB/s; all)', ownRow(own.folio)],
+    ['WebTorrent, own processes: first / median of the rest (MB/s; all)', ownRow(own.webtorrent)],
+    ['folio / WebTorrent, own processes, first transfers', ownRatio(xs => xs[0]!.mbps)],
+    ['folio / WebTorrent, own processes, median of the rest', ownRatio(xs => rest(xs, t => t.mbps))],
+    ['folio, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.folio)],
+    ['WebTorrent, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.webtorrent)],
+    ['other work on the machine during folio / WebTorrent transfers (cores, median)', `${others(own.folio, t => t.otherCores)} / ${others(own.webtorrent, t => t.otherCores)}`],
+    ['hypervisor steal during folio / WebTorrent transfers (cores, median)', `${others(own.folio, t => t.stealCores)} / ${others(own.webtorrent, t => t.stealCores)}`]
+  ]
+}
+
 const wtShow = (r: WebTorrentRun | string): string => typeof r === 'string' ? r : `${r.mbps.toFixed(1)} MB/s, first piece ${r.firstPieceMs.toFixed(0)} ms`
 
 async function main (): Promise<void> {
   const data = randomContent(MIB * 1024 * 1024)
   const sha = createHash('sha256').update(data).digest('hex')
+  // First, while this process holds nothing but the content: it only asks the children for transfers.
+  const own = await ownProcesses(data)
+  if (process.argv.includes('--own-only')) {
+    printTable('slice swarm on loopback, each system in its own processes', [['content', `${MIB} MiB`], ...ownRows(own)])
+    const path = await writeResults('swarm-own', { mib: MIB, ownProcesses: own })
+    process.stdout.write(`\nresults: ${path}\n`)
+    return
+  }
   const origin = await peer()
   const { card, content } = await publishInto(origin.store, data, KEY)
   const s2 = await peer()
@@ -226,6 +364,7 @@ async function main (): Promise<void> {
   const failure = (xs: Array<WebTorrentRun | string>): string => String(xs.find(x => typeof x === 'string'))
   const rows: Array<[string, string | number]> = [
     ['content', `${MIB} MiB, ${content.sliceCount} slices of ${content.sliceSize / 1024} KiB`],
+    ...ownRows(own),
     ['bulk, 1 seeder (MB/s, median)', median(one)],
     ['bulk, 3 seeders (MB/s, median)', median(three)],
     ['WebTorrent 2.8.5, 1 seeder, one process (MB/s, median)', wtNums.length > 0 ? median(wtNums) : failure(wt)],
@@ -243,7 +382,7 @@ async function main (): Promise<void> {
     ['one killed halfway: stalls', `${kill.stalls} (${kill.stallMs.map(s => s.toFixed(0)).join(', ') || 'none'} ms)`]
   ]
   printTable('slice swarm on loopback', rows)
-  const path = await writeResults('swarm', { mib: MIB, runs: RUNS, oneSeederMBps: one, oneSeederChildMBps: oneRemote, threeSeedersMBps: three, webtorrent: { version: '2.8.5', transport: 'tcp 127.0.0.1, no dht/lsd/tracker/utp/webrtc', oneProcess: wt, seederInChild: wt2 }, firstByteMs: fb, firstByteWarmMs: fbWarm, bitrateMbps: BITRATE * 8 / 1e6, steady, killHalfway: kill })
+  const path = await writeResults('swarm', { mib: MIB, runs: RUNS, oneSeederMBps: one, oneSeederChildMBps: oneRemote, threeSeedersMBps: three, webtorrent: { version: '2.8.5', transport: 'tcp 127.0.0.1, no dht/lsd/tracker/utp/webrtc', oneProcess: wt, seederInChild: wt2 }, ownProcesses: own, firstByteMs: fb, firstByteWarmMs: fbWarm, bitrateMbps: BITRATE * 8 / 1e6, steady, killHalfway: kill })
   process.stdout.write(`\nresults: ${path}\n`)
 }
 

@@ -5,11 +5,14 @@
  * trackers, web seeds, uTP, UPnP/NAT-PMP all off; WebRTC is absent: `webrtc-polyfill` is overridden
  * by the stub in ./stubs, see README.md).
  *
- * Two layouts:
+ * Three layouts:
  *   - 'one-process': seeder and downloader clients both in the calling process (the layout of
  *     folio's own bulk figures in bench/swarm.ts, where every peer runs in the bench process);
  *   - 'two-process': the seeder runs in a child process (`node webtorrent.mjs --seeder`, data sent
- *     over IPC before the clock starts), the downloader in the calling process.
+ *     over IPC before the clock starts), the downloader in the calling process;
+ *   - 'own-processes' (`ownProcesses`): seeder and downloader each in a child process of their own
+ *     (`--seeder`, `--downloader`), plain node, so the calling process runs none of WebTorrent's
+ *     transfer code; the caller asks for each download, which lets it alternate them with folio's.
  *
  * The clock runs from `client.add(magnetURI)` on the downloader until its torrent is `done`, so it
  * covers the metadata exchange (ut_metadata) as well as the pieces; the downloaded bytes are compared
@@ -18,7 +21,8 @@
  * Install: npm --prefix bench/peers install     Standalone: node bench/peers/webtorrent.mjs [--mib 64]
  */
 import { fork } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import MemoryChunkStore from 'memory-chunk-store'
 import WebTorrent from 'webtorrent'
@@ -26,14 +30,35 @@ import WebTorrent from 'webtorrent'
 const OPTS = { dht: false, tracker: false, lsd: false, webSeeds: false, utp: false, natUpnp: false, natPmp: false }
 const SELF = fileURLToPath(import.meta.url)
 
+/** Milliseconds this process has spent in garbage collection pauses so far. */
+let gcMs = 0
+new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
+
 /** @returns {Promise<{ mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }>} */
 export async function singleSeeder (data, { layout = 'one-process' } = {}) {
   if (layout !== 'one-process' && layout !== 'two-process') throw new Error(`unknown layout ${layout}`)
   const seeder = layout === 'one-process' ? await seedHere(data) : await seedInChild(data)
+  try {
+    const expected = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    const r = await leech(seeder, (got) => got.length === expected.length && Buffer.compare(got, expected) === 0)
+    return { ...r, layout }
+  } finally {
+    await seeder.close()
+  }
+}
+
+/**
+ * One download from `seeder` ({ magnetURI, port }) by a fresh client into memory; `check(bytes)`
+ * must accept the downloaded bytes (after the clock). Also returns this process's CPU time (user +
+ * system, all threads) and garbage-collection pauses during the transfer.
+ */
+async function leech (seeder, check) {
   const leecher = new WebTorrent(OPTS)
   try {
     let firstPieceMs = -1
     let torrent
+    const cpu0 = process.cpuUsage()
+    const gc0 = gcMs
     const t0 = performance.now()
     await new Promise((resolve, reject) => {
       leecher.on('error', reject)
@@ -44,14 +69,47 @@ export async function singleSeeder (data, { layout = 'one-process' } = {}) {
       torrent.on('done', resolve)
     })
     const ms = performance.now() - t0
+    const cpu = process.cpuUsage(cpu0)
+    await new Promise(resolve => setImmediate(resolve)) // GC entries are delivered after the fact
+    const gc = gcMs - gc0
     const got = Buffer.concat(torrent.store.store.chunks) // ImmediateChunkStore → memory-chunk-store
-    if (got.length !== data.byteLength || Buffer.compare(got, Buffer.from(data.buffer, data.byteOffset, data.byteLength)) !== 0) {
-      throw new Error('WebTorrent downloaded bytes differ from the input')
-    }
-    return { mbps: data.byteLength / 1e6 / (ms / 1000), firstPieceMs, ms, pieceLength: torrent.pieceLength, pieces: torrent.pieces.length, layout }
+    if (!check(got)) throw new Error('WebTorrent downloaded bytes differ from the input')
+    return { mbps: got.length / 1e6 / (ms / 1000), firstPieceMs, ms, cpuMs: (cpu.user + cpu.system) / 1000, gcMs: gc, pieceLength: torrent.pieceLength, pieces: torrent.pieces.length }
   } finally {
     await new Promise(resolve => { leecher.destroy(resolve) })
-    await seeder.close()
+  }
+}
+
+/**
+ * Layout 'own-processes': a seeder in one child process and a downloader in another, both plain
+ * `node` running only this file (no loader flags, nothing of folio). The seeder starts once and
+ * serves every download; each `download()` has the downloader child make one transfer with a fresh
+ * client, as `singleSeeder` does. The caller decides how many transfers to make and when, so it
+ * can alternate them with another system's.
+ */
+export async function ownProcesses (data) {
+  const seeder = await seedInChild(data, [])
+  const downloader = fork(SELF, ['--downloader'], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const downloaderExited = new Promise(resolve => { downloader.once('exit', resolve) })
+  const sha256 = createHash('sha256').update(data).digest('hex')
+  return {
+    seederPid: seeder.pid,
+    downloaderPid: downloader.pid,
+    download: () => new Promise((resolve, reject) => {
+      const onExit = (code) => { reject(new Error(`WebTorrent downloader process exited (${code})`)) }
+      downloader.once('exit', onExit)
+      downloader.once('message', (r) => {
+        downloader.off('exit', onExit)
+        if (r.error != null) reject(new Error(`WebTorrent downloader: ${r.error}`))
+        else resolve({ ...r, layout: 'own-processes' })
+      })
+      downloader.send({ download: { magnetURI: seeder.magnetURI, port: seeder.port, sha256 } })
+    }),
+    close: async () => {
+      if (downloader.connected) downloader.send({ stop: true })
+      await downloaderExited
+      await seeder.close()
+    }
   }
 }
 
@@ -76,8 +134,9 @@ async function seedHere (data) {
   }
 }
 
-async function seedInChild (data) {
-  const child = fork(SELF, ['--seeder'], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+/** A seeder in a child process; `execArgv` undefined: the calling process's flags (fork's default). */
+async function seedInChild (data, execArgv) {
+  const child = fork(SELF, ['--seeder'], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = new Promise(resolve => { child.once('exit', resolve) })
   const ready = await new Promise((resolve, reject) => {
     child.once('message', resolve)
@@ -89,6 +148,7 @@ async function seedInChild (data) {
   return {
     magnetURI: ready.magnetURI,
     port: ready.port,
+    pid: child.pid,
     close: async () => { child.send({ stop: true }); await exited }
   }
 }
@@ -105,6 +165,18 @@ if (process.argv[1] === SELF) {
         } catch (err) { process.send({ error: String(err?.message ?? err) }) }
       } else if (msg.stop) {
         await seeder?.close()
+        process.disconnect()
+      }
+    })
+  } else if (process.argv.includes('--downloader')) {
+    // Child: one download per message from the seeder it names, bytes checked against its SHA-256.
+    process.on('message', async (msg) => {
+      if (msg.download != null) {
+        try {
+          const { magnetURI, port, sha256 } = msg.download
+          process.send(await leech({ magnetURI, port }, (got) => createHash('sha256').update(got).digest('hex') === sha256))
+        } catch (err) { process.send({ error: String(err?.message ?? err) }) }
+      } else if (msg.stop) {
         process.disconnect()
       }
     })

@@ -1,0 +1,65 @@
+/**
+ * A folio downloader in its own process, for bench/swarm.ts's "each system in its own processes"
+ * layout: this process runs nothing but folio downloads. Each `download` message starts a fresh peer
+ * (slice store in a temp folder, swarm host on 127.0.0.1), fetches the card in bulk from the given
+ * seeder with `Swarm.fetch`, checks that every slice is present, stops the peer and answers with
+ * the transfer's MB/s, its milliseconds, this process's CPU time (user + system, all threads)
+ * and its garbage-collection pauses during the transfer. The clock runs from the `fetch` call until every slice is on disk, as in
+ * bench/swarm.ts's other folio rows; starting and stopping the peer are outside it.
+ *
+ * Run by bench/swarm.ts through child_process.fork with the parent's --import flags.
+ */
+import { PerformanceObserver } from 'node:perf_hooks'
+import { Swarm } from '../src/torrent/swarm.js'
+import { countBits } from '../src/torrent/bitfield.js'
+import type { CardInfo, SeederAddress } from '../src/torrent/sources.js'
+import type { CardContent } from '../src/torrent/sliceStore.js'
+import { startPeer } from '../test/unit/swarm/fixtures.js'
+
+/** Milliseconds this process has spent in garbage collection pauses so far. */
+let gcMs = 0
+new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
+
+interface DownloadRequest { card: Uint8Array, content: CardContent, address: SeederAddress, key: Uint8Array }
+
+async function download ({ card, content, address, key }: DownloadRequest): Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }> {
+  const p = await startPeer({ budgetBytes: 4 * 2 ** 30 })
+  try {
+    const info: CardInfo = { id: card, content, kind: 'video', mime: 'video/mp4', price: 0n, creator: '', keySalt: null, contentKey: key }
+    const swarm = new Swarm({
+      exchange: p.exchange,
+      cards: { get: async () => info },
+      seeders: { find: async () => [address] },
+      keys: { key: async () => key },
+      download: { refreshMs: 200 }
+    })
+    const cpu0 = process.cpuUsage()
+    const gc0 = gcMs
+    const t0 = performance.now()
+    await swarm.fetch(card)
+    const ms = performance.now() - t0
+    const cpu = process.cpuUsage(cpu0)
+    // GC entries are delivered after the fact: let them in before reading the total.
+    await new Promise(resolve => setImmediate(resolve))
+    const gc = gcMs - gc0
+    const bits = p.store.bitfield(card)
+    if (bits == null || countBits(bits) !== content.sliceCount) throw new Error('download finished without every slice')
+    return { mbps: content.size / 1e6 / (ms / 1000), ms, cpuMs: (cpu.user + cpu.system) / 1000, gcMs: gc }
+  } finally {
+    await p.stop()
+  }
+}
+
+process.on('message', (msg: { download?: DownloadRequest, stop?: boolean }) => {
+  void (async () => {
+    if (msg.download != null) {
+      try {
+        process.send!(await download(msg.download))
+      } catch (err) {
+        process.send!({ error: err instanceof Error ? err.message : String(err) })
+      }
+    } else if (msg.stop === true) {
+      process.disconnect()
+    }
+  })()
+})
