@@ -66,8 +66,12 @@ export class Mempool {
   private readonly removedListeners: Listener[] = []
   readonly opts: MempoolOptions
 
+  /** Entries per generation of the stateless-check memo: four pools' worth, at least 20,000. */
+  readonly memoGeneration: number
+
   constructor (private readonly chain: MempoolChain, opts: Partial<MempoolOptions> = {}) {
     this.opts = { ...DEFAULT_MEMPOOL_OPTIONS, ...opts }
+    this.memoGeneration = Math.max(20_000, 4 * this.opts.maxTxs)
   }
 
   get size (): number { return this.byId.size }
@@ -134,7 +138,10 @@ export class Mempool {
   /**
    * Transactions that passed the stateless checks, in two generations: when the newer one is full
    * it becomes the older and the oldest is dropped, so a transaction checked a moment ago (and not
-   * yet in a block) is never forgotten all at once.
+   * yet in a block) is never forgotten all at once. A generation holds four pools' worth
+   * (`memoGeneration`): a transaction gossip brought while this pool was full waits in another
+   * validator's pool, and when it comes back in a proposal its signature should not be checked
+   * again on the consensus path.
    */
   private statelessOk = new Set<string>()
   private statelessOkBefore = new Set<string>()
@@ -161,7 +168,7 @@ export class Mempool {
   }
 
   private noteStatelessOk (key: string): void {
-    if (this.statelessOk.size >= 20_000) {
+    if (this.statelessOk.size >= this.memoGeneration) {
       this.statelessOkBefore = this.statelessOk
       this.statelessOk = new Set()
     }

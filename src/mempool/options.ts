@@ -12,8 +12,9 @@ export interface MempoolOptions {
   verifyWorkers?: number
 }
 
+/** 5,000 transactions, as CometBFT's default pool (docs/decisions/0013-mempool-size.md). */
 export const DEFAULT_MEMPOOL_OPTIONS: MempoolOptions = {
-  maxTxs: 10_000,
+  maxTxs: 5_000,
   maxBytes: 64 * 1024 * 1024,
   maxPerSender: 256
 }
