@@ -29,6 +29,7 @@ class BlockWatcher {
   readonly blocks: Observed[] = []
   private height = 0
   private running = true
+  private rssAt = 0
   maxRss = 0
 
   readonly maxRssByPid = new Map<number, number>()
@@ -51,8 +52,12 @@ class BlockWatcher {
           this.height = h
         }
       }
-      for (const pid of this.pids) this.maxRssByPid.set(pid, Math.max(this.maxRssByPid.get(pid) ?? 0, rssOf(pid)))
-      this.maxRss = Math.max(...this.maxRssByPid.values())
+      // RSS moves slowly: four samples a second find the peak without taking the nodes' CPU
+      if (now - this.rssAt >= 250) {
+        this.rssAt = now
+        for (const pid of this.pids) this.maxRssByPid.set(pid, Math.max(this.maxRssByPid.get(pid) ?? 0, rssOf(pid)))
+        this.maxRss = Math.max(...this.maxRssByPid.values())
+      }
       await new Promise(resolve => setTimeout(resolve, 10))
     }
   }
