@@ -66,12 +66,12 @@ export class Mempool {
   private readonly removedListeners: Listener[] = []
   readonly opts: MempoolOptions
 
-  /** Entries per generation of the stateless-check memo: four pools' worth, at least 20,000. */
+  /** Entries per generation of the stateless-check memo: four pools' worth. */
   readonly memoGeneration: number
 
   constructor (private readonly chain: MempoolChain, opts: Partial<MempoolOptions> = {}) {
     this.opts = { ...DEFAULT_MEMPOOL_OPTIONS, ...opts }
-    this.memoGeneration = Math.max(20_000, 4 * this.opts.maxTxs)
+    this.memoGeneration = 4 * this.opts.maxTxs
   }
 
   get size (): number { return this.byId.size }

@@ -87,6 +87,21 @@ describe('mempool', () => {
     })
   }
 
+  it('remembers a checked signature for four pools of later checks, and then forgets it', async () => {
+    const chain = await openChain(testGenesis(3))
+    const pool = poolFor(chain, { maxTxs: 3 })
+    const first = transfer(alice, 0n, bob, 1n)
+    await pool.checkStatelessMany([encodeTx(first)])
+    // gossip checked while the pool was full: the transaction waits in other validators' pools
+    const later = (from: number, count: number): Uint8Array[] =>
+      Array.from({ length: count }, (_, i) => encodeTx(transfer(bob, BigInt(from + i), carol, 1n)))
+    await pool.checkStatelessMany(later(0, 4 * 3))
+    expect(pool.verified(first)).to.equal(true)
+    // the memo is bounded: two more generations push it out
+    await pool.checkStatelessMany(later(12, 2 * 4 * 3))
+    expect(pool.verified(first)).to.equal(false)
+  })
+
   it('checks the balance against committed state plus pending spends', async () => {
     const chain = await openChain(testGenesis(3, 100_000n))
     const pool = poolFor(chain)
