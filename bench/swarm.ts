@@ -39,9 +39,10 @@ import { pathToFileURL } from 'node:url'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Swarm } from '../src/torrent/swarm.js'
 import { UploadBudget } from '../src/torrent/bandwidth.js'
-import type { CardInfo, SeederAddress } from '../src/torrent/sources.js'
+import type { SeederAddress } from '../src/torrent/sources.js'
 import type { CardContent } from '../src/torrent/sliceStore.js'
-import { startPeer, publishInto, randomContent, type Peer } from '../test/unit/swarm/fixtures.js'
+import { startPeer, publishInto, randomContent, cardSwarm, type Peer } from '../test/unit/swarm/fixtures.js'
+import { errorMessage } from '../src/errors.js'
 import { cpuSecondsOf, machineCpuSeconds, median, printTable, writeResults } from './lib.js'
 
 const arg = (name: string, def: number): number => {
@@ -68,14 +69,8 @@ const addressesOf = (seeders: Peer[] | SeederAddress[]): SeederAddress[] =>
   seeders.map(s => 'host' in s ? (s.host.status === 'started' ? s.address() : undefined) : s).filter((a): a is SeederAddress => a != null)
 
 function swarmFor (p: Peer, card: Uint8Array, content: CardContent, seeders: Peer[] | SeederAddress[], msPerSlice?: number): Swarm {
-  const info: CardInfo = { id: card, content, kind: 'video', mime: 'video/mp4', price: 0n, creator: '', keySalt: null, contentKey: KEY }
-  return new Swarm({
-    exchange: p.exchange,
-    cards: { get: async () => info },
-    seeders: { find: async () => addressesOf(seeders) },
-    keys: { key: async () => KEY },
-    download: { refreshMs: 200, picker: msPerSlice != null ? { msPerSlice, readAheadSlices: 48, windowSlices: 12, requestTimeoutMs: 3_000 } : undefined }
-  })
+  return cardSwarm(p, card, content, KEY, async () => addressesOf(seeders),
+    { refreshMs: 200, picker: msPerSlice != null ? { msPerSlice, readAheadSlices: 48, windowSlices: 12, requestTimeoutMs: 3_000 } : undefined })
 }
 
 async function bulk (card: Uint8Array, content: CardContent, seeders: Peer[] | SeederAddress[]): Promise<number> {
@@ -161,22 +156,34 @@ async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, conte
 interface WebTorrentRun { mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }
 type WebTorrentLayout = 'one-process' | 'two-process'
 
-/** bench/peers/webtorrent.mjs, one seeder to one downloader over TCP on loopback; a string when it cannot run. */
-async function webtorrent (data: Uint8Array, layout: WebTorrentLayout): Promise<WebTorrentRun | string> {
+/** What the own-processes layout gets from bench/peers/webtorrent.mjs: its two processes, and a transfer between them. */
+interface WebTorrentOwn { seederPid: number, downloaderPid: number, download: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>, close: () => Promise<void> }
+interface WebTorrentModule {
+  singleSeeder: (d: Uint8Array, o: { layout: WebTorrentLayout }) => Promise<WebTorrentRun>
+  ownProcesses: (d: Uint8Array) => Promise<WebTorrentOwn>
+}
+
+/** bench/peers/webtorrent.mjs, or why it cannot run (the rows then show that string). */
+async function loadWebTorrent (): Promise<WebTorrentModule | string> {
   const dir = join(process.cwd(), 'bench', 'peers')
   if (!existsSync(join(dir, 'node_modules', 'webtorrent'))) return 'not installed (npm --prefix bench/peers install)'
-  let mod: { singleSeeder: (d: Uint8Array, o: { layout: WebTorrentLayout }) => Promise<WebTorrentRun> }
   try {
-    mod = await import(pathToFileURL(join(dir, 'webtorrent.mjs')).href)
+    return await import(pathToFileURL(join(dir, 'webtorrent.mjs')).href)
   } catch (err) {
-    return `unavailable: ${err instanceof Error ? err.message : String(err)}`
+    return `unavailable: ${errorMessage(err)}`
   }
+}
+
+/** One seeder to one downloader over TCP on loopback; a string when it cannot run. */
+async function webtorrent (data: Uint8Array, layout: WebTorrentLayout): Promise<WebTorrentRun | string> {
+  const mod = await loadWebTorrent()
+  if (typeof mod === 'string') return mod
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<string>(resolve => { timer = setTimeout(() => { resolve('timed out after 120 s') }, 120_000) })
   try {
     return await Promise.race([mod.singleSeeder(data, { layout }), timeout])
   } catch (err) {
-    return `failed: ${err instanceof Error ? err.message : String(err)}`
+    return `failed: ${errorMessage(err)}`
   } finally {
     clearTimeout(timer)
   }
@@ -219,14 +226,14 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
   const seeder = await childSeeder(data)
   const downloader = fork(join(process.cwd(), 'bench', 'swarmDownloader.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const downloaderExited = new Promise(resolve => { downloader.once('exit', resolve) })
-  let wt: { seederPid: number, downloaderPid: number, download: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>, close: () => Promise<void> } | undefined
-  const dir = join(process.cwd(), 'bench', 'peers')
-  if (!existsSync(join(dir, 'node_modules', 'webtorrent'))) out.webtorrent = 'not installed (npm --prefix bench/peers install)'
+  let wt: WebTorrentOwn | undefined
+  const mod = await loadWebTorrent()
+  if (typeof mod === 'string') out.webtorrent = mod
   else {
     try {
-      wt = await (await import(pathToFileURL(join(dir, 'webtorrent.mjs')).href)).ownProcesses(data)
+      wt = await mod.ownProcesses(data)
     } catch (err) {
-      out.webtorrent = `unavailable: ${err instanceof Error ? err.message : String(err)}`
+      out.webtorrent = `unavailable: ${errorMessage(err)}`
     }
   }
   const measured = async (seederPid: number, downloaderPid: number, transfer: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>): Promise<OwnTransfer> => {
@@ -262,13 +269,13 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
             out.webtorrent.push(t)
             step(`own processes, WebTorrent transfer ${i + 1}: ${show(t)}`)
           } catch (err) {
-            out.webtorrent = `failed: ${err instanceof Error ? err.message : String(err)}`
+            out.webtorrent = `failed: ${errorMessage(err)}`
           }
         }
       }
     }
   } catch (err) {
-    out.folio = `failed: ${err instanceof Error ? err.message : String(err)}`
+    out.folio = `failed: ${errorMessage(err)}`
   } finally {
     if (downloader.connected) downloader.send({ stop: true })
     await downloaderExited

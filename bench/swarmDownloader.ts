@@ -10,11 +10,10 @@
  * Run by bench/swarm.ts through child_process.fork with the parent's --import flags.
  */
 import { PerformanceObserver } from 'node:perf_hooks'
-import { Swarm } from '../src/torrent/swarm.js'
 import { countBits } from '../src/torrent/bitfield.js'
-import type { CardInfo, SeederAddress } from '../src/torrent/sources.js'
+import type { SeederAddress } from '../src/torrent/sources.js'
 import type { CardContent } from '../src/torrent/sliceStore.js'
-import { startPeer } from '../test/unit/swarm/fixtures.js'
+import { cardSwarm, startPeer } from '../test/unit/swarm/fixtures.js'
 
 /** Milliseconds this process has spent in garbage collection pauses so far. */
 let gcMs = 0
@@ -25,14 +24,7 @@ interface DownloadRequest { card: Uint8Array, content: CardContent, address: See
 async function download ({ card, content, address, key }: DownloadRequest): Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }> {
   const p = await startPeer({ budgetBytes: 4 * 2 ** 30 })
   try {
-    const info: CardInfo = { id: card, content, kind: 'video', mime: 'video/mp4', price: 0n, creator: '', keySalt: null, contentKey: key }
-    const swarm = new Swarm({
-      exchange: p.exchange,
-      cards: { get: async () => info },
-      seeders: { find: async () => [address] },
-      keys: { key: async () => key },
-      download: { refreshMs: 200 }
-    })
+    const swarm = cardSwarm(p, card, content, key, async () => [address])
     const cpu0 = process.cpuUsage()
     const gc0 = gcMs
     const t0 = performance.now()

@@ -172,7 +172,7 @@ const TX_DOMAIN_BYTES = utf8(TX_DOMAIN)
 export function txSigningBytes (tx: UnsignedTx | Tx): Uint8Array {
   const m = memoOf(tx)
   if (m.signing === undefined) {
-    // decoded (or encoded) before: its wire items are canonical, so sign over them as they are
+    // the wire items of a decode (or an earlier encode) are canonical: sign over them as they are
     // rather than encoding the body again from its fields
     const [type, chainId, from, nonce, fee, body] = m.item !== undefined ? m.item as RlpItem[] : coreItems(tx)
     m.signing = rlpEncode([TX_DOMAIN_BYTES, chainId, type, from, nonce, fee, body])

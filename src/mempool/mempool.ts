@@ -53,6 +53,9 @@ export interface AddOptions {
   fromPeer?: boolean
 }
 
+/** Pools' worth of transactions one generation of the stateless-check memo holds. */
+const MEMO_POOLS = 4
+
 export class Mempool {
   private readonly byId = new Map<string, PendingTx>()
   private readonly bySender = new Map<string, PendingTx[]>()
@@ -66,12 +69,8 @@ export class Mempool {
   private readonly removedListeners: Listener[] = []
   readonly opts: MempoolOptions
 
-  /** Entries per generation of the stateless-check memo: four pools' worth. */
-  readonly memoGeneration: number
-
   constructor (private readonly chain: MempoolChain, opts: Partial<MempoolOptions> = {}) {
     this.opts = { ...DEFAULT_MEMPOOL_OPTIONS, ...opts }
-    this.memoGeneration = 4 * this.opts.maxTxs
   }
 
   get size (): number { return this.byId.size }
@@ -139,7 +138,7 @@ export class Mempool {
    * Transactions that passed the stateless checks, in two generations: when the newer one is full
    * it becomes the older and the oldest is dropped, so a transaction checked a moment ago (and not
    * yet in a block) is never forgotten all at once. A generation holds four pools' worth
-   * (`memoGeneration`): a transaction gossip brought while this pool was full waits in another
+   * (`MEMO_POOLS`): a transaction gossip brought while this pool was full waits in another
    * validator's pool, and when it comes back in a proposal its signature should not be checked
    * again on the consensus path.
    */
@@ -168,7 +167,7 @@ export class Mempool {
   }
 
   private noteStatelessOk (key: string): void {
-    if (this.statelessOk.size >= this.memoGeneration) {
+    if (this.statelessOk.size >= MEMO_POOLS * this.opts.maxTxs) {
       this.statelessOkBefore = this.statelessOk
       this.statelessOk = new Set()
     }

@@ -230,7 +230,11 @@ export class SlicePicker {
     let free = this.freeSlots()
     // Every peer is saturated: nothing more can be asked, and endgame has no slot to use either.
     if (free === 0) return out
-    const order = this.order ??= this.rarestFirst()
+    if (this.order === undefined) {
+      this.order = this.rarestFirst()
+      this.orderFrom = 0
+    }
+    const order = this.order
     while (this.orderFrom < order.length && getBit(this.have, order[this.orderFrom]!)) this.orderFrom++
     let unrequested = 0
     for (let k = this.orderFrom; k < order.length; k++) {
@@ -391,7 +395,6 @@ export class SlicePicker {
    * a pick costs O(slices) even for a million-slice card. While streaming, only the read-ahead.
    */
   private rarestFirst (): Uint32Array {
-    this.orderFrom = 0
     const from = this.mode === 'stream' ? this.position : 0
     const to = this.mode === 'stream' ? Math.min(this.position + this.opts.readAheadSlices, this.sliceCount) : this.sliceCount
     let maxAvail = 0

@@ -9,24 +9,16 @@ import { expect } from 'chai'
 import { createHash } from 'node:crypto'
 import { Swarm } from '../../src/torrent/swarm.js'
 import { UploadBudget } from '../../src/torrent/bandwidth.js'
-import { staticSeeders, type CardInfo } from '../../src/torrent/sources.js'
 import { SLICE_PROTOCOL, WIRE_VERSION, type WireMessage } from '../../src/torrent/wire.js'
 import { WireChannel } from '../../src/torrent/channel.js'
 import type { CardContent } from '../../src/torrent/sliceStore.js'
-import { startPeer, publishInto, randomContent, type Peer } from '../unit/swarm/fixtures.js'
+import { startPeer, publishInto, randomContent, cardSwarm, type Peer } from '../unit/swarm/fixtures.js'
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 const KEY = new Uint8Array(32).fill(7)
 
 function swarmFor (peer: Peer, card: Uint8Array, content: CardContent, seeders: Peer[]): Swarm {
-  const info: CardInfo = { id: card, content, kind: 'video', mime: 'video/mp4', price: 0n, creator: 'x', keySalt: null, contentKey: KEY }
-  return new Swarm({
-    exchange: peer.exchange,
-    cards: { get: async (id) => Buffer.compare(id, card) === 0 ? info : undefined },
-    seeders: { find: async () => seeders.filter(s => s.host.status === 'started').map(s => s.address()) },
-    keys: { key: async () => KEY },
-    download: { refreshMs: 200 }
-  })
+  return cardSwarm(peer, card, content, KEY, async () => seeders.filter(s => s.host.status === 'started').map(s => s.address()))
 }
 
 async function readAll (swarm: Swarm, card: Uint8Array): Promise<Uint8Array> {

@@ -12,8 +12,9 @@ import { SliceStore } from '../../../src/torrent/sliceStore.js'
 import { commitContent } from '../../../src/torrent/publish.js'
 import { createSwarmHost } from '../../../src/torrent/host.js'
 import { SliceExchange, type ExchangeDeps } from '../../../src/torrent/exchange.js'
+import { Swarm, type SwarmOptions } from '../../../src/torrent/swarm.js'
 import type { CardContent } from '../../../src/torrent/sliceStore.js'
-import type { SeederAddress } from '../../../src/torrent/sources.js'
+import type { CardInfo, SeederAddress } from '../../../src/torrent/sources.js'
 
 export interface Peer {
   host: Libp2p
@@ -64,4 +65,19 @@ export async function publishInto (store: SliceStore, data: Uint8Array, key: Uin
   await store.addCard(card, content, layout.leafHashes, { own: true })
   for (let i = 0; i < slices.length; i++) await store.put(card, i, slices[i]!)
   return { card, content }
+}
+
+/**
+ * A swarm on `peer` that knows one card (its layout and content key, as a free card's) and finds
+ * its seeders with `find`.
+ */
+export function cardSwarm (peer: Peer, card: Uint8Array, content: CardContent, key: Uint8Array, find: () => Promise<SeederAddress[]>, download: SwarmOptions['download'] = { refreshMs: 200 }): Swarm {
+  const info: CardInfo = { id: card, content, kind: 'video', mime: 'video/mp4', price: 0n, creator: '', keySalt: null, contentKey: key }
+  return new Swarm({
+    exchange: peer.exchange,
+    cards: { get: async (id) => Buffer.compare(id, card) === 0 ? info : undefined },
+    seeders: { find },
+    keys: { key: async () => key },
+    download
+  })
 }
