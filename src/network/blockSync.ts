@@ -137,14 +137,14 @@ export class BlockSync {
   /** Asks every peer for its status (the periodic tick, or a hint that we are behind). */
   pollAll (): void {
     for (const peer of this.peers.keys()) void this.poll(peer)
-    this.pullIfStalled()
   }
 
   /**
    * In consensus, a height that has not moved for `lagGraceMs` may be waiting for votes cast
    * while we (or they) were away: fetch the height's messages from peers at the same height.
+   * Called on a timer of its own, more often than statuses are asked.
    */
-  private pullIfStalled (): void {
+  checkStall (): void {
     const head = this.init.chain.headHeight()
     const now = this.now()
     if (head !== this.headSeen.height) {

@@ -208,6 +208,8 @@ export class FolioNetwork {
     this.redial()
     this.timers.push(setInterval(() => { this.redial() }, opts.redialIntervalMs))
     this.timers.push(setInterval(() => { this.syncer.pollAll() }, opts.statusIntervalMs))
+    // a stalled height is looked at every second, whatever the status interval
+    this.timers.push(setInterval(() => { this.syncer.checkStall() }, Math.min(1000, opts.statusIntervalMs)))
     this.timers.push(setInterval(() => { this.enforceScores() }, 1000))
     log.info({ peerId: this.peerId, listen: this.addresses(), bootstrap: this.init.bootstrap.length }, 'p2p started')
   }

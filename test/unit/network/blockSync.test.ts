@@ -23,7 +23,7 @@ async function chainWith (height: number): Promise<Chain> {
   return chain
 }
 
-function syncer (target: Chain, transport: SyncTransport, events: string[]): BlockSync {
+function syncer (target: Chain, transport: SyncTransport, events: string[], now?: () => number): BlockSync {
   const valsets = new ValidatorSetCache(h => target.validators(h))
   return new BlockSync({
     chain: {
@@ -37,7 +37,8 @@ function syncer (target: Chain, transport: SyncTransport, events: string[]): Blo
     transport,
     consensus: { pause: () => { events.push('pause') }, resume: async () => { events.push(`resume@${target.head().height}`) } },
     options: { syncBatchBlocks: 7, syncParallelRequests: 3, requestTimeoutMs: 2000, lagGraceMs: 50, startupPeerWaitMs: 0 },
-    log: quiet
+    log: quiet,
+    now
   })
 }
 
@@ -101,6 +102,38 @@ describe('network/BlockSync', () => {
     sync.pollAll()
     await until(() => events.includes('resume@10'))
     expect(events).to.deep.equal(['resume@5', 'pause', 'resume@10'])
+    sync.stop()
+  })
+
+  it('pulls the open height\'s votes from peers at our height once the head has stood still for lagGraceMs', async () => {
+    const target = await chainWith(5)
+    const events: string[] = []
+    const pulls: string[] = []
+    let answered = 0
+    let clock = 1_000
+    const sync = syncer(target, {
+      status: async (peer) => {
+        answered++
+        return { chainId: target.chainId, height: peer === 'behind' ? 3 : 5, hash: target.head().hash }
+      },
+      blocks: async () => [],
+      penalize: () => {},
+      consensusMessages: async (peer, height) => { pulls.push(`${peer}@${height}`) }
+    }, events, () => clock)
+    sync.start()
+    sync.addPeer('level')
+    sync.addPeer('behind')
+    await until(() => answered === 2 && events.includes('resume@5'))
+    await new Promise(resolve => setImmediate(resolve))
+    pulls.length = 0 // joining consensus asks once; what follows is the stall check alone
+    sync.checkStall() // the head is new to it: nothing to pull yet
+    clock += 49
+    sync.checkStall()
+    expect(pulls).to.deep.equal([])
+    clock += 1
+    sync.checkStall()
+    // only the peer at our height holds the open height's messages
+    expect(pulls).to.deep.equal(['level@6'])
     sync.stop()
   })
 
