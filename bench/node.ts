@@ -223,10 +223,12 @@ async function main (): Promise<void> {
       await writeFile(file, JSON.stringify(mergeDeep(JSON.parse(await readFile(file, 'utf8')), extra), null, 2))
     }
   }
-  const profArgs = process.env.NODE_CPU_PROF != null ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NODE_CPU_PROF}`] : []
   // NODE_ARGS='--single-threaded-gc' passes V8 / Node flags to the node processes only
-  profArgs.push(...(process.env.NODE_ARGS ?? '').split(' ').filter(a => a !== ''))
-  const nodes: ChildProcess[] = homes.map(home => spawn(process.execPath, [...profArgs, BIN, 'start', '--home', home, '--log-file', join(home, 'node.log')], { stdio: 'ignore' }))
+  const nodeArgs = [
+    ...(process.env.NODE_CPU_PROF != null ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NODE_CPU_PROF}`] : []),
+    ...(process.env.NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+  ]
+  const nodes: ChildProcess[] = homes.map(home => spawn(process.execPath, [...nodeArgs, BIN, 'start', '--home', home, '--log-file', join(home, 'node.log')], { stdio: 'ignore' }))
   const urls = homes.map((_, i) => `http://127.0.0.1:${basePort + 1 + 10 * i}/rpc`)
   // with several nodes, the watcher reads the last one and the load goes to the others, so that
   // the measurement does not compete with the load for one node's event loop
