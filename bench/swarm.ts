@@ -7,8 +7,9 @@
  *     from its one seeder, each with a fresh peer or client, the two systems alternating A B B A;
  *     reported: each system's first transfer (its downloader process is cold: nothing compiled yet)
  *     and the median of the rest, and the ratio of like with like (first to first, median to
- *     median); also each transfer's CPU in both processes, the downloader's GC pauses, and what other
- *     work and the hypervisor took from the machine meanwhile. This is the same comparison for both
+ *     median); also each transfer's CPU in both processes, the downloader's GC pauses, the seeder's
+ *     full garbage collections (decision 0014), and what other work and the hypervisor took from the
+ *     machine meanwhile. This is the same comparison for both
  *     systems; it differs from the rows below in that no downloader shares its process (its V8
  *     isolate, heap and event loop) with a seeder or with the other system (decision 0012);
  *   - MB/s of a bulk download from one seeder and from three (all peers in this process), and from
@@ -140,7 +141,7 @@ async function play (card: Uint8Array, content: CardContent, seeders: Peer[], ki
 }
 
 /** A folio seeder in a child process (bench/swarmSeeder.ts) holding `data`, as WebTorrent's two-process row. */
-async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, pid: number, stop: () => Promise<void> }> {
+async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, pid: number, gc: () => Promise<SeederGc>, stop: () => Promise<void> }> {
   const child = fork(join(process.cwd(), 'bench', 'swarmSeeder.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = new Promise(resolve => { child.once('exit', resolve) })
   const ready = await new Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, error?: string }>((resolve, reject) => {
@@ -150,14 +151,14 @@ async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, conte
     child.send({ data, key: KEY })
   })
   if (ready.error != null) throw new Error(`folio seeder process: ${ready.error}`)
-  return { ...ready, pid: child.pid!, stop: async () => { child.send({ stop: true }); await exited } }
+  return { ...ready, pid: child.pid!, gc: async () => await ask<SeederGc>(child, { gc: true }, 'folio seeder process'), stop: async () => { child.send({ stop: true }); await exited } }
 }
 
 interface WebTorrentRun { mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }
 type WebTorrentLayout = 'one-process' | 'two-process'
 
 /** What the own-processes layout gets from bench/peers/webtorrent.mjs: its two processes, and a transfer between them. */
-interface WebTorrentOwn { seederPid: number, downloaderPid: number, download: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>, close: () => Promise<void> }
+interface WebTorrentOwn { seederPid: number, downloaderPid: number, seederGc: () => Promise<SeederGc>, download: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>, close: () => Promise<void> }
 interface WebTorrentModule {
   singleSeeder: (d: Uint8Array, o: { layout: WebTorrentLayout }) => Promise<WebTorrentRun>
   ownProcesses: (d: Uint8Array) => Promise<WebTorrentOwn>
@@ -193,10 +194,14 @@ async function webtorrent (data: Uint8Array, layout: WebTorrentLayout): Promise<
  * One transfer in the "own processes" layout: MB/s, ms, CPU of both processes and the downloader's GC
  * pauses during it; `otherCores`: the machine's busy CPU meanwhile not spent by this process or the
  * transfer's two, per second of wall clock from the request to the downloader's answer (0 on an
- * idle machine, 2 when other work filled both cores); `stealCores`: the hypervisor's steal time
+ * idle machine, 2 when other work filled both cores); `seederMajorGcs`: full garbage collections in the
+ * seeder process during it (decision 0014: a seeder that runs them back to back spends twice the
+ * CPU per transfer); `stealCores`: the hypervisor's steal time
  * per second of the same interval (this machine is a virtual one).
  */
-interface OwnTransfer { mbps: number, ms: number, cpuMs: number, gcMs: number, seederCpuMs: number, otherCores: number, stealCores: number }
+interface OwnTransfer { mbps: number, ms: number, cpuMs: number, gcMs: number, seederCpuMs: number, seederMajorGcs: number, otherCores: number, stealCores: number }
+/** A seeder process's garbage collections so far: full (mark-compact) ones, and all pauses in ms. */
+interface SeederGc { major: number, ms: number }
 /** Both systems' transfers in the "own processes" layout; a string when a system could not run. */
 interface OwnRun { transfers: number, folio: OwnTransfer[] | string, webtorrent: OwnTransfer[] | string }
 
@@ -236,7 +241,8 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
       out.webtorrent = `unavailable: ${errorMessage(err)}`
     }
   }
-  const measured = async (seederPid: number, downloaderPid: number, transfer: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>): Promise<OwnTransfer> => {
+  const measured = async (seederPid: number, downloaderPid: number, seederGc: () => Promise<SeederGc>, transfer: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>): Promise<OwnTransfer> => {
+    const g0 = await seederGc()
     const s0 = cpuSecondsOf(seederPid)
     const d0 = cpuSecondsOf(downloaderPid)
     const m0 = machineCpuSeconds()
@@ -247,14 +253,15 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
     const wallMs = performance.now() - w0
     const c = process.cpuUsage(c0)
     const seederCpuMs = (cpuSecondsOf(seederPid) - s0) * 1000
+    const g1 = await seederGc()
     const m1 = machineCpuSeconds()
     const othersMs = (m1.busy - m0.busy - (cpuSecondsOf(downloaderPid) - d0)) * 1000 - seederCpuMs - (c.user + c.system) / 1000
-    return { mbps: r.mbps, ms: r.ms, cpuMs: r.cpuMs, gcMs: r.gcMs, seederCpuMs, otherCores: Math.max(0, othersMs) / wallMs, stealCores: (m1.steal - m0.steal) * 1000 / wallMs }
+    return { mbps: r.mbps, ms: r.ms, cpuMs: r.cpuMs, gcMs: r.gcMs, seederCpuMs, seederMajorGcs: g1.major - g0.major, otherCores: Math.max(0, othersMs) / wallMs, stealCores: (m1.steal - m0.steal) * 1000 / wallMs }
   }
-  const folioOnce = async (): Promise<OwnTransfer> => await measured(seeder.pid, downloader.pid!, async () =>
+  const folioOnce = async (): Promise<OwnTransfer> => await measured(seeder.pid, downloader.pid!, seeder.gc, async () =>
     await ask(downloader, { download: { card: seeder.card, content: seeder.content, address: seeder.address, key: KEY } }, 'folio downloader process'))
-  const wtOnce = async (): Promise<OwnTransfer> => await measured(wt!.seederPid, wt!.downloaderPid, wt!.download)
-  const show = (t: OwnTransfer): string => `${t.mbps.toFixed(1)} MB/s, CPU ${t.cpuMs.toFixed(0)} ms downloader (GC ${t.gcMs.toFixed(0)}) / ${t.seederCpuMs.toFixed(0)} ms seeder, other work ${t.otherCores.toFixed(2)} cores, steal ${t.stealCores.toFixed(2)}`
+  const wtOnce = async (): Promise<OwnTransfer> => await measured(wt!.seederPid, wt!.downloaderPid, wt!.seederGc, wt!.download)
+  const show = (t: OwnTransfer): string => `${t.mbps.toFixed(1)} MB/s, CPU ${t.cpuMs.toFixed(0)} ms downloader (GC ${t.gcMs.toFixed(0)}) / ${t.seederCpuMs.toFixed(0)} ms seeder (${t.seederMajorGcs} full GCs), other work ${t.otherCores.toFixed(2)} cores, steal ${t.stealCores.toFixed(2)}`
   try {
     for (let i = 0; i < TRANSFERS; i++) {
       const order = i % 2 === 0 ? ['folio', 'webtorrent'] as const : ['webtorrent', 'folio'] as const
@@ -291,6 +298,7 @@ function ownRows (own: OwnRun): Array<[string, string | number]> {
   const ownRow = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? xs : `${xs[0]!.mbps.toFixed(1)} / ${rest(xs, t => t.mbps).toFixed(1)} (${xs.map(t => t.mbps.toFixed(0)).join(', ')})`
   const ownRatio = (f: (xs: OwnTransfer[]) => number): string | number => typeof own.folio === 'string' || typeof own.webtorrent === 'string' || own.webtorrent.length === 0 ? 'n/a' : f(own.folio) / f(own.webtorrent)
   const ownCpu = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : `${rest(xs, t => t.cpuMs).toFixed(0)} / ${rest(xs, t => t.seederCpuMs).toFixed(0)} (downloader's GC ${rest(xs, t => t.gcMs).toFixed(0)})`
+  const majorGcs = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : `${rest(xs, t => t.seederMajorGcs)} (${xs.map(t => t.seederMajorGcs).join(', ')})`
   const others = (xs: OwnTransfer[] | string, f: (t: OwnTransfer) => number): string => typeof xs === 'string' ? 'n/a' : `${median(xs.map(f)).toFixed(2)} (max ${Math.max(...xs.map(f)).toFixed(2)})`
   return [
     ['own processes: each system\'s seeder and downloader in fresh processes of their own, transfers each (alternated)', String(TRANSFERS)],
@@ -300,6 +308,7 @@ function ownRows (own: OwnRun): Array<[string, string | number]> {
     ['folio / WebTorrent, own processes, median of the rest', ownRatio(xs => rest(xs, t => t.mbps))],
     ['folio, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.folio)],
     ['WebTorrent, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.webtorrent)],
+    ['full GCs in the seeder process per transfer, folio / WebTorrent (median of the rest; all)', `${majorGcs(own.folio)} / ${majorGcs(own.webtorrent)}`],
     ['other work on the machine during folio / WebTorrent transfers (cores, median)', `${others(own.folio, t => t.otherCores)} / ${others(own.webtorrent, t => t.otherCores)}`],
     ['hypervisor steal during folio / WebTorrent transfers (cores, median)', `${others(own.folio, t => t.stealCores)} / ${others(own.webtorrent, t => t.stealCores)}`]
   ]

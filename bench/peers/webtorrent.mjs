@@ -22,7 +22,7 @@
  */
 import { fork } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { PerformanceObserver } from 'node:perf_hooks'
+import { PerformanceObserver, constants } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import MemoryChunkStore from 'memory-chunk-store'
 import WebTorrent from 'webtorrent'
@@ -30,9 +30,15 @@ import WebTorrent from 'webtorrent'
 const OPTS = { dht: false, tracker: false, lsd: false, webSeeds: false, utp: false, natUpnp: false, natPmp: false }
 const SELF = fileURLToPath(import.meta.url)
 
-/** Milliseconds this process has spent in garbage collection pauses so far. */
+/** Milliseconds this process has spent in garbage collection pauses so far, and its full (mark-compact) collections. */
 let gcMs = 0
-new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
+let majorGcs = 0
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcMs += e.duration
+    if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++
+  }
+}).observe({ entryTypes: ['gc'] })
 
 /** @returns {Promise<{ mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }>} */
 export async function singleSeeder (data, { layout = 'one-process' } = {}) {
@@ -95,6 +101,7 @@ export async function ownProcesses (data) {
   return {
     seederPid: seeder.pid,
     downloaderPid: downloader.pid,
+    seederGc: seeder.gc,
     download: () => new Promise((resolve, reject) => {
       const onExit = (code) => { reject(new Error(`WebTorrent downloader process exited (${code})`)) }
       downloader.once('exit', onExit)
@@ -149,6 +156,8 @@ async function seedInChild (data, execArgv) {
     magnetURI: ready.magnetURI,
     port: ready.port,
     pid: child.pid,
+    /** The seeder's GC so far: { major, ms } (see the --seeder branch). */
+    gc: () => new Promise((resolve) => { child.once('message', resolve); child.send({ gc: true }) }),
     close: async () => { child.send({ stop: true }); await exited }
   }
 }
@@ -163,6 +172,10 @@ if (process.argv[1] === SELF) {
           seeder = await seedHere(msg.data)
           process.send({ magnetURI: seeder.magnetURI, port: seeder.port })
         } catch (err) { process.send({ error: String(err?.message ?? err) }) }
+      } else if (msg.gc) {
+        // GC entries are delivered after the fact: let them in first.
+        await new Promise(resolve => setImmediate(resolve))
+        process.send({ major: majorGcs, ms: gcMs })
       } else if (msg.stop) {
         await seeder?.close()
         process.disconnect()
