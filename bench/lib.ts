@@ -1,9 +1,32 @@
 /**
- * Shared benchmark helpers: percentiles, a printed table, and JSON results under bench/results/.
+ * Shared benchmark helpers: percentiles, a printed table, JSON results under bench/results/, and
+ * CPU, memory and garbage-collection readings of processes.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
+import { PerformanceObserver, constants } from 'node:perf_hooks'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+
+/** A process's garbage collections so far: full (mark-compact) ones, and all pauses in ms. */
+export interface GcTotals { major: number, ms: number }
+
+/**
+ * Starts counting this process's garbage collections; the returned reader gives the totals so far.
+ * GC entries are delivered after the fact, so the reader lets pending ones in first.
+ */
+export function gcCounter (): () => Promise<GcTotals> {
+  const totals: GcTotals = { major: 0, ms: 0 }
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      totals.ms += e.duration
+      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) totals.major++
+    }
+  }).observe({ entryTypes: ['gc'] })
+  return async () => {
+    await new Promise(resolve => setImmediate(resolve))
+    return { ...totals }
+  }
+}
 
 export function percentile (sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN

@@ -250,13 +250,14 @@ async function main (): Promise<void> {
     // PHASES=light,1000,saturation picks some (e.g. to profile one); a number is a phase at that rate
     const phases = (process.env.PHASES ?? (VALIDATORS > 1 ? 'light,1000,saturation' : 'light,saturation')).split(',').map(phase)
     const results: Record<string, Record<string, number>> = {}
+    const title = `${VALIDATORS} validator${VALIDATORS > 1 ? 's' : ''}`
     for (const [name, rate, seconds] of phases) {
       const watcher = new BlockWatcher(rpc, watchUrl.replace(/^http/, 'ws').replace(/\/rpc$/, '/ws'), nodes.map(n => n.pid as number))
       await watcher.start()
       const cpu = new CpuWindow(nodes.map(n => n.pid as number))
       if (rate === IDLE) {
         results[name] = await idlePhase(watcher, cpu, seconds)
-        printTable(`${VALIDATORS} validator${VALIDATORS > 1 ? 's' : ''}, ${name}`, Object.entries(results[name]))
+        printTable(`${title}, ${name}`, Object.entries(results[name]))
         continue
       }
       const load = await runLoad(loadUrls.join(','), rate, seconds, join(dir, `load-${rate}.json`), cpu)
@@ -274,7 +275,7 @@ async function main (): Promise<void> {
         maxNodeRssMB: watcher.maxRss / 1024 / 1024,
         ...Object.fromEntries([...watcher.maxRssByPid.values()].map((v, i) => [`node${i}RssMB`, v / 1024 / 1024]))
       }
-      printTable(`${VALIDATORS} validator${VALIDATORS > 1 ? 's' : ''}, ${name}`, Object.entries(results[name]))
+      printTable(`${title}, ${name}`, Object.entries(results[name]))
     }
     const path = await writeResults(VALIDATORS === 1 ? 'node' : 'devnet', { validators: VALIDATORS, consensus, results })
     process.stdout.write(`\nwritten ${path}\n`)

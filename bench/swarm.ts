@@ -44,7 +44,7 @@ import type { SeederAddress } from '../src/torrent/sources.js'
 import type { CardContent } from '../src/torrent/sliceStore.js'
 import { startPeer, publishInto, randomContent, cardSwarm, type Peer } from '../test/unit/swarm/fixtures.js'
 import { errorMessage } from '../src/errors.js'
-import { cpuSecondsOf, machineCpuSeconds, median, printTable, writeResults } from './lib.js'
+import { cpuSecondsOf, machineCpuSeconds, median, printTable, writeResults, type GcTotals } from './lib.js'
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`)
@@ -141,7 +141,7 @@ async function play (card: Uint8Array, content: CardContent, seeders: Peer[], ki
 }
 
 /** A folio seeder in a child process (bench/swarmSeeder.ts) holding `data`, as WebTorrent's two-process row. */
-async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, pid: number, gc: () => Promise<SeederGc>, stop: () => Promise<void> }> {
+async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, pid: number, gc: () => Promise<GcTotals>, stop: () => Promise<void> }> {
   const child = fork(join(process.cwd(), 'bench', 'swarmSeeder.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = new Promise(resolve => { child.once('exit', resolve) })
   const ready = await new Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, error?: string }>((resolve, reject) => {
@@ -151,14 +151,14 @@ async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, conte
     child.send({ data, key: KEY })
   })
   if (ready.error != null) throw new Error(`folio seeder process: ${ready.error}`)
-  return { ...ready, pid: child.pid!, gc: async () => await ask<SeederGc>(child, { gc: true }, 'folio seeder process'), stop: async () => { child.send({ stop: true }); await exited } }
+  return { ...ready, pid: child.pid!, gc: async () => await ask<GcTotals>(child, { gc: true }, 'folio seeder process'), stop: async () => { child.send({ stop: true }); await exited } }
 }
 
 interface WebTorrentRun { mbps: number, firstPieceMs: number, ms: number, pieceLength: number, pieces: number, layout: string }
 type WebTorrentLayout = 'one-process' | 'two-process'
 
 /** What the own-processes layout gets from bench/peers/webtorrent.mjs: its two processes, and a transfer between them. */
-interface WebTorrentOwn { seederPid: number, downloaderPid: number, seederGc: () => Promise<SeederGc>, download: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>, close: () => Promise<void> }
+interface WebTorrentOwn { seederPid: number, downloaderPid: number, seederGc: () => Promise<GcTotals>, download: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>, close: () => Promise<void> }
 interface WebTorrentModule {
   singleSeeder: (d: Uint8Array, o: { layout: WebTorrentLayout }) => Promise<WebTorrentRun>
   ownProcesses: (d: Uint8Array) => Promise<WebTorrentOwn>
@@ -200,8 +200,6 @@ async function webtorrent (data: Uint8Array, layout: WebTorrentLayout): Promise<
  * per second of the same interval (this machine is a virtual one).
  */
 interface OwnTransfer { mbps: number, ms: number, cpuMs: number, gcMs: number, seederCpuMs: number, seederMajorGcs: number, otherCores: number, stealCores: number }
-/** A seeder process's garbage collections so far: full (mark-compact) ones, and all pauses in ms. */
-interface SeederGc { major: number, ms: number }
 /** Both systems' transfers in the "own processes" layout; a string when a system could not run. */
 interface OwnRun { transfers: number, folio: OwnTransfer[] | string, webtorrent: OwnTransfer[] | string }
 
@@ -241,7 +239,7 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
       out.webtorrent = `unavailable: ${errorMessage(err)}`
     }
   }
-  const measured = async (seederPid: number, downloaderPid: number, seederGc: () => Promise<SeederGc>, transfer: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>): Promise<OwnTransfer> => {
+  const measured = async (seederPid: number, downloaderPid: number, seederGc: () => Promise<GcTotals>, transfer: () => Promise<{ mbps: number, ms: number, cpuMs: number, gcMs: number }>): Promise<OwnTransfer> => {
     const g0 = await seederGc()
     const s0 = cpuSecondsOf(seederPid)
     const d0 = cpuSecondsOf(downloaderPid)

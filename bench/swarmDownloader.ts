@@ -9,15 +9,13 @@
  *
  * Run by bench/swarm.ts through child_process.fork with the parent's --import flags.
  */
-import { PerformanceObserver } from 'node:perf_hooks'
 import { countBits } from '../src/torrent/bitfield.js'
 import type { SeederAddress } from '../src/torrent/sources.js'
 import type { CardContent } from '../src/torrent/sliceStore.js'
 import { cardSwarm, startPeer } from '../test/unit/swarm/fixtures.js'
+import { gcCounter } from './lib.js'
 
-/** Milliseconds this process has spent in garbage collection pauses so far. */
-let gcMs = 0
-new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration }).observe({ entryTypes: ['gc'] })
+const readGc = gcCounter()
 
 interface DownloadRequest { card: Uint8Array, content: CardContent, address: SeederAddress, key: Uint8Array }
 
@@ -25,15 +23,13 @@ async function download ({ card, content, address, key }: DownloadRequest): Prom
   const p = await startPeer({ budgetBytes: 4 * 2 ** 30 })
   try {
     const swarm = cardSwarm(p, card, content, key, async () => [address])
+    const gc0 = (await readGc()).ms
     const cpu0 = process.cpuUsage()
-    const gc0 = gcMs
     const t0 = performance.now()
     await swarm.fetch(card)
     const ms = performance.now() - t0
     const cpu = process.cpuUsage(cpu0)
-    // GC entries are delivered after the fact: let them in before reading the total.
-    await new Promise(resolve => setImmediate(resolve))
-    const gc = gcMs - gc0
+    const gc = (await readGc()).ms - gc0
     const bits = p.store.bitfield(card)
     if (bits == null || countBits(bits) !== content.sliceCount) throw new Error('download finished without every slice')
     return { mbps: content.size / 1e6 / (ms / 1000), ms, cpuMs: (cpu.user + cpu.system) / 1000, gcMs: gc }

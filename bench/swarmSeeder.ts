@@ -8,33 +8,25 @@
  *
  * Run by bench/swarm.ts through child_process.fork with the parent's --import flags.
  */
-import { PerformanceObserver, constants } from 'node:perf_hooks'
 import { publishInto, startPeer, type Peer } from '../test/unit/swarm/fixtures.js'
+import { errorMessage } from '../src/errors.js'
+import { gcCounter } from './lib.js'
 
-/** Full (mark-compact) collections and all GC pauses of this process so far. */
-const gc = { major: 0, ms: 0 }
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) {
-    gc.ms += e.duration
-    if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++
-  }
-}).observe({ entryTypes: ['gc'] })
+const readGc = gcCounter()
 
 let peer: Peer | undefined
 
 process.on('message', (msg: { data?: Uint8Array, key?: Uint8Array, stop?: boolean, gc?: boolean }) => {
   void (async () => {
     if (msg.gc === true) {
-      // GC entries are delivered after the fact: let them in first.
-      await new Promise(resolve => setImmediate(resolve))
-      process.send!({ ...gc })
+      process.send!(await readGc())
     } else if (msg.data != null && msg.key != null) {
       try {
         peer = await startPeer({ budgetBytes: 4 * 2 ** 30 })
         const { card, content } = await publishInto(peer.store, msg.data, msg.key)
         process.send!({ card, content, address: peer.address() })
       } catch (err) {
-        process.send!({ error: err instanceof Error ? err.message : String(err) })
+        process.send!({ error: errorMessage(err) })
       }
     } else if (msg.stop === true) {
       await peer?.stop()
