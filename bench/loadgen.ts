@@ -33,6 +33,20 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
 
 async function postBatch (body: unknown[], target = url): Promise<any[]> {
   const payload = JSON.stringify(body)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await postOnce(payload, target)
+    } catch (err) {
+      // A kept-alive socket the server closed just as this request went out: the request never
+      // reached the node, and Node's documentation says to send it again on a new socket.
+      if (!(err instanceof StaleSocketError) || attempt >= 2) throw err
+    }
+  }
+}
+
+class StaleSocketError extends Error {}
+
+async function postOnce (payload: string, target: string): Promise<any[]> {
   return await new Promise((resolve, reject) => {
     const req = http.request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
       const chunks: Buffer[] = []
@@ -46,7 +60,9 @@ async function postBatch (body: unknown[], target = url): Promise<any[]> {
       })
       res.on('error', reject)
     })
-    req.on('error', reject)
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      reject(req.reusedSocket && err.code === 'ECONNRESET' ? new StaleSocketError(err.message, { cause: err }) : err)
+    })
     req.end(payload)
   })
 }

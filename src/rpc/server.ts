@@ -41,6 +41,7 @@ export class RpcServer {
   readonly httpServer: http.Server
   private readonly routes: Route[] = []
   private readonly limiter: RateLimiter
+  private readonly stopHooks: Array<() => Promise<void>> = []
 
   constructor (private readonly init: RpcServerInit) {
     this.opts = { ...DEFAULT_RPC_OPTIONS, ...init.options }
@@ -153,8 +154,19 @@ export class RpcServer {
     return `http://${this.opts.host}:${port}`
   }
 
+  /**
+   * Runs `fn` first when the server stops. Connections taken over from HTTP (WebSocket upgrades)
+   * are no longer HTTP connections: `close` would wait for them forever, so whoever took them over
+   * closes them here.
+   */
+  onStop (fn: () => Promise<void>): void {
+    this.stopHooks.push(fn)
+  }
+
   async stop (): Promise<void> {
-    this.httpServer.closeAllConnections?.()
-    await new Promise<void>((resolve) => this.httpServer.close(() => resolve()))
+    await Promise.all(this.stopHooks.map(async fn => await fn()))
+    const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()))
+    this.httpServer.closeAllConnections()
+    await closed
   }
 }

@@ -43,6 +43,9 @@ export interface AttachedWs {
   close: () => Promise<void>
 }
 
+/** How long clients get to answer the close frame when the node stops. */
+const CLOSE_GRACE_MS = 1_000
+
 function refuse (socket: Duplex, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
 }
@@ -103,12 +106,26 @@ export function attachWebSocket (rpc: RpcServer, log: WsLog, options: Partial<Ws
   }
 
   rpc.httpServer.on('upgrade', onUpgrade)
-  return {
-    connections: () => wss.clients.size,
-    close: async () => {
+  let closing: Promise<void> | undefined
+  const close = async (): Promise<void> => {
+    closing ??= (async () => {
       rpc.httpServer.off('upgrade', onUpgrade)
+      // tell each client why (1001 "going away"), give them a moment to answer, then cut the rest
+      const gone = [...wss.clients].map(async ws => await new Promise<void>(resolve => {
+        if (ws.readyState === WebSocket.CLOSED) { resolve(); return }
+        ws.once('close', () => { resolve() })
+        ws.close(1001, 'the node is shutting down')
+      }))
+      const grace = new Promise<void>(resolve => setTimeout(resolve, CLOSE_GRACE_MS).unref())
+      await Promise.race([Promise.all(gone), grace])
       for (const ws of wss.clients) ws.terminate()
       await new Promise<void>(resolve => wss.close(() => resolve()))
-    }
+    })()
+    await closing
+  }
+  rpc.onStop(close)
+  return {
+    connections: () => wss.clients.size,
+    close
   }
 }

@@ -145,4 +145,15 @@ describe('integration: feed over HTTP and WebSocket', function () {
     await waitFor(async () => extra.closed, 5_000, 'the oversized message to close the connection')
     expect(extra.closed?.code).to.equal(1009)
   })
+
+  // last: it stops the node
+  it('stops promptly with subscribers still connected, telling them it is going away', async () => {
+    const sub = await ws.call('subscribe', { topic: 'newHeads' })
+    expect(sub.result?.subscription).to.be.a('string')
+    const started = Date.now()
+    await t.stop()
+    expect(Date.now() - started).to.be.below(5_000)
+    await waitFor(async () => ws.closed, 2_000, 'the subscriber to see the close')
+    expect(ws.closed?.code).to.equal(1001)
+  })
 })
