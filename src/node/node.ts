@@ -27,7 +27,8 @@ import { networkHandle } from './networkModule.js'
 
 export const VERSION = '0.1.0'
 
-type Stopper = () => Promise<void> | void
+/** One step of shutdown, named for the log when it hangs (shutdown.ts). */
+interface Stopper { name: string, stop: () => Promise<void> | void }
 
 class FileSignGuardStore implements SignGuardStore {
   constructor (private readonly path: string) {}
@@ -91,14 +92,14 @@ export class FolioNode {
     const paths = homePaths(config.home)
     try {
       const store = await LevelStore.open(paths.data)
-      this.stoppers.push(async () => await store.close())
+      this.stoppers.push({ name: 'store', stop: async () => await store.close() })
 
       this.chain = await Chain.open(store, genesis, { log: log.child({ module: 'chain' }) })
       const chain = this.chain
       log.info({ height: chain.head().height, chainId: chain.chainId }, 'chain opened')
 
       const verifier = new SignatureVerifier({ workers: config.mempool.verifyWorkers })
-      this.stoppers.push(async () => await verifier.close())
+      this.stoppers.push({ name: 'signature verifier', stop: async () => await verifier.close() })
       this.mempool = new Mempool({
         chainId: chain.chainId,
         params: chain.params,
@@ -128,7 +129,7 @@ export class FolioNode {
 
       const app = new NodeConsensusApp({ chain, mempool: this.mempool, address, log: log.child({ module: 'app' }) })
       const wal = await WalFile.open(paths.wal)
-      this.stoppers.push(async () => await wal.close())
+      this.stoppers.push({ name: 'consensus WAL', stop: async () => await wal.close() })
       const single = genesis.validators.length === 1
       const signer = validatorKey != null
         ? { address: address as Uint8Array, guard: await SignGuard.open(validatorKey.secretKey, new FileSignGuardStore(paths.lastSigned)) }
@@ -186,15 +187,15 @@ export class FolioNode {
       for (const mod of this.modules) {
         const res = await mod.start({ ...ctx, log: log.child({ module: mod.name }) })
         if (res.methods != null) this.rpc.addMethods(res.methods)
-        if (res.stop != null) this.stoppers.push(res.stop)
+        if (res.stop != null) this.stoppers.push({ name: `module ${mod.name}`, stop: res.stop })
         if (res.managesConsensus === true) started.autoStartConsensus = false
       }
       if (started.autoStartConsensus) await bridge.resume()
       // the engine may be mid-commit: let it finish before the WAL and the database close
-      this.stoppers.push(async () => { bridge.pause(); await this.draining })
+      this.stoppers.push({ name: 'consensus', stop: async () => { bridge.pause(); await this.draining } })
 
       const url = await this.rpc.start()
-      this.stoppers.push(async () => await this.rpc.stop())
+      this.stoppers.push({ name: 'rpc server', stop: async () => await this.rpc.stop() })
       log.info({ rpc: `${url}/rpc`, validator: address != null }, 'node started')
     } catch (err) {
       await this.stop()
@@ -221,17 +222,26 @@ export class FolioNode {
     })
   }
 
+  private currentStep: string | undefined
+
+  /** The shutdown step running now, if a stop is under way. */
+  stoppingStep (): string | undefined {
+    return this.currentStep
+  }
+
   /** Stops every module in reverse order of start; safe to call twice. */
   async stop (): Promise<void> {
     this.stopping ??= (async () => {
       this.controller.abort()
-      for (const stop of this.stoppers.reverse()) {
+      for (const { name, stop } of this.stoppers.reverse()) {
+        this.currentStep = name
         try {
           await stop()
         } catch (err) {
-          this.log.warn({ err }, 'error during shutdown')
+          this.log.warn({ err, step: name }, 'error during shutdown')
         }
       }
+      this.currentStep = undefined
       this.log.info('node stopped')
     })()
     await this.stopping
