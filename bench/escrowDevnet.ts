@@ -38,6 +38,7 @@ import { tmpdir, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import '../src/polyfill.js'
 import { prepareDevnet } from '../src/node/devnet.js'
+import { nodeProcessArgs } from '../src/node/v8Flags.js'
 import { devnetFaucetKey } from '../src/node/devnetKeys.js'
 import { RpcClient } from '../src/client/rpcClient.js'
 import { submit, fetchParams, buildTx, sendTx, waitForTx } from '../src/client/tx.js'
@@ -109,7 +110,7 @@ async function main (): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'folio-bench-escrow-'))
   const basePort = await freeBasePort()
   const { homes } = await prepareDevnet({ dir, validators: VALIDATORS, basePort })
-  const nodes: ChildProcess[] = homes.map(home => spawn(process.execPath, [BIN, 'start', '--home', home, '--log-file', join(home, 'node.log')], { stdio: 'ignore' }))
+  const nodes: ChildProcess[] = homes.map(home => spawn(process.execPath, nodeProcessArgs(BIN, ['start', '--home', home, '--log-file', join(home, 'node.log')]), { stdio: 'ignore' }))
   const urls = homes.map((_, i) => `http://127.0.0.1:${basePort + 1 + 10 * i}/rpc`)
   const rpcs = urls.map(u => new RpcClient(u, { timeoutMs: 30_000 }))
   const rpc = rpcs[0]

@@ -16,6 +16,7 @@ import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { prepareDevnet } from '../src/node/devnet.js'
+import { nodeProcessArgs } from '../src/node/v8Flags.js'
 import { RpcClient } from '../src/client/rpcClient.js'
 import WebSocket from 'ws'
 import { percentile, printTable, writeResults, rssOf, cpuSecondsOf } from './lib.js'
@@ -228,7 +229,7 @@ async function main (): Promise<void> {
     ...(process.env.NODE_CPU_PROF != null ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NODE_CPU_PROF}`] : []),
     ...(process.env.NODE_ARGS ?? '').split(' ').filter(a => a !== '')
   ]
-  const nodes: ChildProcess[] = homes.map(home => spawn(process.execPath, [...nodeArgs, BIN, 'start', '--home', home, '--log-file', join(home, 'node.log')], { stdio: 'ignore' }))
+  const nodes: ChildProcess[] = homes.map(home => spawn(process.execPath, [...nodeArgs, ...nodeProcessArgs(BIN, ['start', '--home', home, '--log-file', join(home, 'node.log')])], { stdio: 'ignore' }))
   const urls = homes.map((_, i) => `http://127.0.0.1:${basePort + 1 + 10 * i}/rpc`)
   // with several nodes, the watcher reads the last one and the load goes to the others, so that
   // the measurement does not compete with the load for one node's event loop

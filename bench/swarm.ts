@@ -44,6 +44,7 @@ import type { SeederAddress } from '../src/torrent/sources.js'
 import type { CardContent } from '../src/torrent/sliceStore.js'
 import { startPeer, publishInto, randomContent, cardSwarm, type Peer } from '../test/unit/swarm/fixtures.js'
 import { errorMessage } from '../src/errors.js'
+import { NODE_V8_FLAGS } from '../src/node/v8Flags.js'
 import { cpuSecondsOf, machineCpuSeconds, median, printTable, writeResults, type GcTotals } from './lib.js'
 
 const arg = (name: string, def: number): number => {
@@ -142,7 +143,7 @@ async function play (card: Uint8Array, content: CardContent, seeders: Peer[], ki
 
 /** A folio seeder in a child process (bench/swarmSeeder.ts) holding `data`, as WebTorrent's two-process row. */
 async function childSeeder (data: Uint8Array): Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, pid: number, gc: () => Promise<GcTotals>, stop: () => Promise<void> }> {
-  const child = fork(join(process.cwd(), 'bench', 'swarmSeeder.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(join(process.cwd(), 'bench', 'swarmSeeder.ts'), [], { execArgv: [...process.execArgv, ...NODE_V8_FLAGS], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = new Promise(resolve => { child.once('exit', resolve) })
   const ready = await new Promise<{ card: Uint8Array, content: CardContent, address: SeederAddress, error?: string }>((resolve, reject) => {
     child.once('message', resolve as (m: unknown) => void)
@@ -227,7 +228,7 @@ async function ask<T> (child: ChildProcess, msg: unknown, who: string): Promise<
 async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
   const out: OwnRun = { transfers: TRANSFERS, folio: [], webtorrent: [] }
   const seeder = await childSeeder(data)
-  const downloader = fork(join(process.cwd(), 'bench', 'swarmDownloader.ts'), [], { execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const downloader = fork(join(process.cwd(), 'bench', 'swarmDownloader.ts'), [], { execArgv: [...process.execArgv, ...NODE_V8_FLAGS], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const downloaderExited = new Promise(resolve => { downloader.once('exit', resolve) })
   let wt: WebTorrentOwn | undefined
   const mod = await loadWebTorrent()

@@ -18,6 +18,7 @@ import { writeJson, readFileIfExists } from './files.js'
 import { RpcClient } from '../client/rpcClient.js'
 import { FolioError } from '../errors.js'
 import { writeDevnetPeerKey, devnetBootstrapAddr } from '../network/devnetPeers.js'
+import { nodeProcessArgs } from './v8Flags.js'
 
 export class DevnetError extends FolioError<'RUNNING' | 'NOT_RUNNING' | 'START_FAILED'> {}
 
@@ -134,7 +135,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<DevnetFile> {
   const basePort = opts.basePort ?? 26656
   const nodes: DevnetNode[] = homes.map((home, i) => {
     const paths = homePaths(home)
-    const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--log-file', paths.log], {
+    const child = spawn(process.execPath, nodeProcessArgs(BIN, ['start', '--home', home, '--log-file', paths.log]), {
       detached: true,
       stdio: 'ignore',
       env: { ...process.env, FOLIO_DEVNET: '1' }
