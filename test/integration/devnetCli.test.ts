@@ -48,4 +48,21 @@ describe('integration: folio devnet', function () {
     await new Promise(resolve => launcher.once('exit', resolve))
     for (const n of file.nodes) expect(isAlive(n.pid), `${n.name} still running`).to.equal(false)
   })
+
+  it('leaves the foreground by itself when `folio devnet stop` stopped every node', async () => {
+    const basePort = 45000 + Math.floor(Math.random() * 400) * 10
+    const launcher = spawn(process.execPath, [BIN, 'devnet', '--validators', '1', '--dir', dir, '--base-port', String(basePort), '--reset'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    launcher.stdout.on('data', (d) => { out += String(d) })
+    const exited = new Promise<number | null>(resolve => launcher.once('exit', resolve))
+    try {
+      await waitFor(async () => out.includes('press Ctrl-C'), 60_000, 'the devnet to come up')
+      await run(process.execPath, [BIN, 'devnet', 'stop', '--dir', dir])
+      const code = await Promise.race([exited, new Promise(resolve => setTimeout(() => resolve('still running'), 10_000))])
+      expect(code, 'the launcher after every node stopped').to.equal(0)
+      expect(out).to.include('every node has exited')
+    } finally {
+      if (launcher.exitCode === null) launcher.kill('SIGKILL')
+    }
+  })
 })

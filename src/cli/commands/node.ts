@@ -94,6 +94,12 @@ export function nodeCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
               process.stderr.write(`${n.name} (pid ${n.pid}) exited; its log is ${join(n.dataDir, '..', 'node.log')}\n`)
             }
           }
+          // stopped from elsewhere (`folio devnet stop`): nothing is left to keep in the foreground
+          if (reported.size === file.nodes.length) {
+            clearInterval(watch)
+            process.stdout.write('every node has exited: the devnet is stopped\n')
+            resolve()
+          }
         }, 2000)
         const stop = (): void => {
           clearInterval(watch)
