@@ -28,7 +28,8 @@ export const feedModule: NodeModule = {
     const secret = await cursorSecret(chain.kv)
     const hub = new FeedHub(chain, index, log)
     const off = chain.onBlock((b) => { hub.onBlock(b, index.onCommitted(b)) })
-    const ws = attachWebSocket(ctx.rpc, log, {
+    // the WebSocket endpoint closes with the RPC server, which stops first
+    attachWebSocket(ctx.rpc, log, {
       maxMessageBytes: ctx.rpc.opts.maxBodyBytes,
       ratePerSec: Math.min(ctx.rpc.opts.ratePerSec, 1_000)
     })
@@ -37,7 +38,6 @@ export const feedModule: NodeModule = {
       stop: async () => {
         off()
         hub.close()
-        await ws.close()
       }
     }
   }

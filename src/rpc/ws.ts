@@ -38,9 +38,9 @@ export const DEFAULT_WS_OPTIONS: WsOptions = {
 
 interface WsLog { debug: (o: unknown, m?: string) => void, warn: (o: unknown, m?: string) => void }
 
+/** The endpoint closes with the RPC server (`RpcServer.onStop`), before the HTTP server itself. */
 export interface AttachedWs {
   connections: () => number
-  close: () => Promise<void>
 }
 
 /** How long clients get to answer the close frame when the node stops. */
@@ -106,26 +106,20 @@ export function attachWebSocket (rpc: RpcServer, log: WsLog, options: Partial<Ws
   }
 
   rpc.httpServer.on('upgrade', onUpgrade)
-  let closing: Promise<void> | undefined
-  const close = async (): Promise<void> => {
-    closing ??= (async () => {
-      rpc.httpServer.off('upgrade', onUpgrade)
-      // tell each client why (1001 "going away"), give them a moment to answer, then cut the rest
-      const gone = [...wss.clients].map(async ws => await new Promise<void>(resolve => {
-        if (ws.readyState === WebSocket.CLOSED) { resolve(); return }
-        ws.once('close', () => { resolve() })
-        ws.close(1001, 'the node is shutting down')
-      }))
-      const grace = new Promise<void>(resolve => setTimeout(resolve, CLOSE_GRACE_MS).unref())
-      await Promise.race([Promise.all(gone), grace])
-      for (const ws of wss.clients) ws.terminate()
-      await new Promise<void>(resolve => wss.close(() => resolve()))
-    })()
-    await closing
-  }
-  rpc.onStop(close)
+  rpc.onStop(async () => {
+    rpc.httpServer.off('upgrade', onUpgrade)
+    // tell each client why (1001 "going away"), give them a moment to answer, then cut the rest
+    const gone = [...wss.clients].map(async ws => await new Promise<void>(resolve => {
+      if (ws.readyState === WebSocket.CLOSED) { resolve(); return }
+      ws.once('close', () => { resolve() })
+      ws.close(1001, 'the node is shutting down')
+    }))
+    const grace = new Promise<void>(resolve => setTimeout(resolve, CLOSE_GRACE_MS).unref())
+    await Promise.race([Promise.all(gone), grace])
+    for (const ws of wss.clients) ws.terminate()
+    await new Promise<void>(resolve => wss.close(() => resolve()))
+  })
   return {
-    connections: () => wss.clients.size,
-    close
+    connections: () => wss.clients.size
   }
 }
