@@ -82,13 +82,27 @@ export function txToRlp (tx: Tx): RlpItem {
  * a new object (as `signTx` does) rather than changing a field of one.
  */
 interface TxMemo { item?: RlpItem, encoded?: Uint8Array, signing?: Uint8Array, id?: Uint8Array, sender?: Uint8Array }
-const memos = new WeakMap<object, TxMemo>()
+/**
+ * The memo rides on the transaction object itself, as a non-enumerable property: spread, JSON and
+ * structured clone leave it behind, so a copy never inherits another object's bytes. Not in a
+ * WeakMap keyed by the object: every transaction is a fresh object, and V8 pays for each young key
+ * set into a long-lived WeakMap (a malloc'd ephemeron remembered-set entry, revisited by every
+ * young-generation collection; docs/benchmarks.md has the measurement). A frozen object, which
+ * cannot take the property, keeps its memo in a WeakMap.
+ */
+const MEMO = Symbol('folio.txMemo')
+const frozenMemos = new WeakMap<object, TxMemo>()
+
+function peekMemo (tx: object): TxMemo | undefined {
+  return (tx as { [MEMO]?: TxMemo })[MEMO] ?? frozenMemos.get(tx)
+}
 
 function memoOf (tx: object): TxMemo {
-  let m = memos.get(tx)
+  let m = peekMemo(tx)
   if (m === undefined) {
     m = {}
-    memos.set(tx, m)
+    if (Object.isExtensible(tx)) Object.defineProperty(tx, MEMO, { value: m })
+    else frozenMemos.set(tx, m)
   }
   return m
 }
@@ -303,7 +317,7 @@ export function validateTxStateless (tx: Tx, rules: TxRules): void {
   if (typeof tx.type !== 'string' || !isKnownTxType(tx.type)) {
     throw new BlockError('UNKNOWN_TX_TYPE', `unknown transaction type "${String(tx.type).slice(0, MAX_TX_TYPE_LENGTH + 8)}"`)
   }
-  if (memos.get(tx)?.item === undefined) {
+  if (peekMemo(tx)?.item === undefined) {
     try {
       bodyItem(tx)
     } catch (err) {

@@ -8,24 +8,26 @@ import { registerTxHandler } from './registry.js'
 import { stateKey } from './keys.js'
 import { StateError } from './errors.js'
 import { encodeAddress } from '../crypto/index.js'
-import { bytesEqual } from '../codec/index.js'
+import { LruMap } from './lru.js'
+
+/** Decoded account records remembered by their bytes: about a block's senders and recipients at saturation. */
+const DECODED_RECORDS = 8_192
 
 export const AccountRecord = struct({ balance: uint(), nonce: uint() })
 export type Account = Infer<typeof AccountRecord>
 
-/**
- * A transaction's sender, its recipient and a block's proposer are each looked up several times
- * while a block executes, always through the same Uint8Array: their keys are remembered per array.
- * Addresses are never mutated once decoded.
- */
-const keysOf = new WeakMap<Uint8Array, Uint8Array>()
+/** `s/acct/`: every account key is this prefix and the 20-byte address. */
+const ACCOUNT_KEY_PREFIX = stateKey('acct')
 
+/**
+ * The state key of an account. Built each time (one small copy): remembering it per address array
+ * in a WeakMap cost more than building it, because V8 pays for every young key set into a
+ * long-lived WeakMap (docs/benchmarks.md).
+ */
 export function accountKey (address: Uint8Array): Uint8Array {
-  let key = keysOf.get(address)
-  if (key === undefined || !bytesEqual(key.subarray(key.length - address.length), address)) {
-    key = stateKey('acct', address)
-    keysOf.set(address, key)
-  }
+  const key = new Uint8Array(ACCOUNT_KEY_PREFIX.length + address.length)
+  key.set(ACCOUNT_KEY_PREFIX)
+  key.set(address, ACCOUNT_KEY_PREFIX.length)
   return key
 }
 
@@ -33,9 +35,10 @@ export function accountKey (address: Uint8Array): Uint8Array {
  * Decoded records by the stored bytes they came from. The state cache and a block's overlay hand
  * out the same bytes object until the account is written again, so reading an account twice in a
  * transaction (admission, then execution) decodes it once. Records are frozen: callers build new
- * ones with spread, never mutate.
+ * ones with spread, never mutate. A bounded map rather than a WeakMap, for the reason above; an
+ * entry that has aged out only costs a decode.
  */
-const decoded = new WeakMap<Uint8Array, Account>()
+const decoded = new LruMap<Uint8Array, Account>(DECODED_RECORDS)
 const EMPTY: Account = Object.freeze({ balance: 0n, nonce: 0n })
 
 export function decodeAccount (bytes: Uint8Array | undefined): Account {

@@ -87,6 +87,29 @@ describe('blocks/tx', () => {
     expect(txSender(transfer()).length).to.equal(20)
   })
 
+  it('remembers derived bytes per object, never in a copy or in the object\'s visible fields', () => {
+    const tx = transfer()
+    const id = txId(tx)
+    const bytes = encodeTx(tx)
+    const sender = txSender(tx)
+    // a copy with a changed field derives its own bytes, not the original's remembered ones
+    const copy: Tx = { ...tx, nonce: tx.nonce + 1n, from: bob.publicKey }
+    expect(txId(copy)).to.not.deep.equal(id)
+    expect(encodeTx(copy)).to.not.deep.equal(bytes)
+    expect(txSender(copy)).to.deep.equal(addressFromPublicKey(bob.publicKey))
+    expect(txId(tx)).to.deep.equal(id)
+    // nothing shows in the object's keys, JSON or equality
+    expect(Object.keys(tx)).to.deep.equal(Object.keys(transfer()))
+    expect(Object.getOwnPropertySymbols(tx).filter(s => Object.prototype.propertyIsEnumerable.call(tx, s))).to.deep.equal([])
+    expect(tx).to.deep.equal(transfer())
+    // a frozen transaction derives and remembers the same values
+    const frozen = Object.freeze(transfer())
+    expect(txId(frozen)).to.deep.equal(id)
+    expect(encodeTx(frozen)).to.deep.equal(bytes)
+    expect(txSender(frozen)).to.deep.equal(sender)
+    expect(txId(frozen)).to.equal(txId(frozen))
+  })
+
   it('signTx replaces any existing signature', () => {
     const tx = transfer()
     const withZeroSig: Tx = { ...tx, signature: new Uint8Array(64) }
