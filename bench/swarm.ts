@@ -294,6 +294,11 @@ async function ownProcesses (data: Uint8Array): Promise<OwnRun> {
 /** The table rows of the "own processes" layout. */
 function ownRows (own: OwnRun): Array<[string, string | number]> {
   const rest = (xs: OwnTransfer[], f: (t: OwnTransfer) => number): number => median(xs.slice(1).map(f))
+  // The later half shows each system once its processes are warm: V8 optimizes folio's per-slice
+  // functions only after a few transfers (docs/swarm.md, "Warm-up").
+  const later = (xs: OwnTransfer[], f: (t: OwnTransfer) => number): number => median(xs.slice(Math.floor(xs.length / 2)).map(f))
+  const laterRange = `transfers ${Math.floor(TRANSFERS / 2) + 1}–${TRANSFERS}`
+  const laterRow = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : later(xs, t => t.mbps).toFixed(1)
   const ownRow = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? xs : `${xs[0]!.mbps.toFixed(1)} / ${rest(xs, t => t.mbps).toFixed(1)} (${xs.map(t => t.mbps.toFixed(0)).join(', ')})`
   const ownRatio = (f: (xs: OwnTransfer[]) => number): string | number => typeof own.folio === 'string' || typeof own.webtorrent === 'string' || own.webtorrent.length === 0 ? 'n/a' : f(own.folio) / f(own.webtorrent)
   const ownCpu = (xs: OwnTransfer[] | string): string => typeof xs === 'string' ? 'n/a' : `${rest(xs, t => t.cpuMs).toFixed(0)} / ${rest(xs, t => t.seederCpuMs).toFixed(0)} (downloader's GC ${rest(xs, t => t.gcMs).toFixed(0)})`
@@ -305,6 +310,8 @@ function ownRows (own: OwnRun): Array<[string, string | number]> {
     ['WebTorrent, own processes: first / median of the rest (MB/s; all)', ownRow(own.webtorrent)],
     ['folio / WebTorrent, own processes, first transfers', ownRatio(xs => xs[0]!.mbps)],
     ['folio / WebTorrent, own processes, median of the rest', ownRatio(xs => rest(xs, t => t.mbps))],
+    [`folio / WebTorrent MB/s, own processes, median of the later half (${laterRange})`, `${laterRow(own.folio)} / ${laterRow(own.webtorrent)}`],
+    [`folio / WebTorrent, own processes, median of the later half (${laterRange})`, ownRatio(xs => later(xs, t => t.mbps))],
     ['folio, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.folio)],
     ['WebTorrent, own processes: CPU per transfer, downloader / seeder (ms, median of the rest)', ownCpu(own.webtorrent)],
     ['full GCs in the seeder process per transfer, folio / WebTorrent (median of the rest; all)', `${majorGcs(own.folio)} / ${majorGcs(own.webtorrent)}`],
