@@ -13,6 +13,7 @@ import { rlpEncode, uintToBytes } from '../codec/rlp.js'
 import { sha256 } from '../crypto/index.js'
 import { ConsensusError } from './errors.js'
 import { rescalePriorities, centrePriorities } from '../state/staking/priorities.js'
+import { bareHex } from '../codec/hex.js'
 
 export interface Validator {
   /** 20-byte address of the consensus key. */
@@ -50,7 +51,7 @@ export function compareBytes (a: Uint8Array, b: Uint8Array): number {
 }
 
 export function bytesToHex (b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+  return bareHex(b)
 }
 
 

@@ -2,6 +2,7 @@
  * Conversions between node Buffers and the plain Uint8Arrays that the crypto API hands out, and
  * the base64url text that JWK key import/export uses (the fast path into node KeyObjects).
  */
+import { nodeBuffer } from '../codec/hex.js'
 
 /**
  * Presents a node Buffer as a plain Uint8Array that owns its memory. Small Buffers are often
@@ -17,7 +18,7 @@ export function toUint8 (buf: Buffer): Uint8Array {
 
 /** Raw key bytes as the base64url text a JWK carries. */
 export function toBase64url (bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+  return nodeBuffer(bytes).toString('base64url')
 }
 
 export function fromBase64url (text: string | undefined): Uint8Array {

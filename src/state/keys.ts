@@ -3,6 +3,7 @@
  * by the state root; blocks, commits, the transaction index, metadata and secondary indexes live
  * under their own prefixes and are not part of the state (they are derivable from blocks).
  */
+import { bareHex } from '../codec/hex.js'
 
 const enc = new TextEncoder()
 
@@ -82,5 +83,5 @@ export function prefixEnd (prefix: Uint8Array): Uint8Array {
 }
 
 export function hexKey (key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')
+  return bareHex(key)
 }

@@ -12,6 +12,7 @@
  * which equals `nextValidatorSet(set(h-1), changes)` because
  *   base(h) = changes ? applyChanges(post(h-1), changes) : post(h-1),   post(h) = increment(base(h)).
  */
+import { bareHex } from '../../codec/hex.js'
 
 export interface PrioritizedMember {
   address: Uint8Array
@@ -82,10 +83,10 @@ export function incrementPriorities (members: readonly PrioritizedMember[]): Pri
  * that leaving and rejoining cannot buy an early turn. Result in address order.
  */
 export function applyMembership (prev: readonly PrioritizedMember[], next: ReadonlyArray<{ address: Uint8Array, power: bigint }>): PrioritizedMember[] {
-  const before = new Map(prev.map(m => [hex(m.address), m.priority]))
+  const before = new Map(prev.map(m => [bareHex(m.address), m.priority]))
   const total = next.reduce((a, m) => a + m.power, 0n)
   const newcomer = -(total + (total >> 3n))
-  const out = next.map(m => ({ address: m.address, power: m.power, priority: before.get(hex(m.address)) ?? newcomer }))
+  const out = next.map(m => ({ address: m.address, power: m.power, priority: before.get(bareHex(m.address)) ?? newcomer }))
     .sort((a, b) => compareAddress(a.address, b.address))
   const pr = out.map(m => m.priority)
   rescalePriorities(pr, WINDOW_FACTOR * total)
@@ -102,6 +103,3 @@ export function sameMembership (a: ReadonlyArray<{ address: Uint8Array, power: b
   return true
 }
 
-function hex (b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
-}

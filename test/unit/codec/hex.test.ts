@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { bytesEqual, compareBytes, concatBytes, fromHex, fromUtf8, toHex, utf8 } from '../../../src/codec/index.js'
 import { CodecError } from '../../../src/codec/errors.js'
+import { bareHex, nodeBuffer } from '../../../src/codec/hex.js'
 
 function codeOf (fn: () => unknown): string {
   try {
@@ -19,6 +20,17 @@ describe('codec/hex', () => {
       const text = toHex(b)
       expect(text).to.match(/^0x([0-9a-f]{2})*$/)
       expect(bytesEqual(fromHex(text), b)).to.equal(true)
+    }))
+  })
+
+  it('hands node\'s encoders exactly the viewed bytes, short or long, whole or a subarray', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 200 }), fc.nat(), fc.nat(), (whole, a, b) => {
+      const start = whole.length === 0 ? 0 : a % whole.length
+      const view = whole.subarray(start, start + (b % (whole.length - start + 1)))
+      const buf = nodeBuffer(view)
+      expect(Buffer.compare(buf, Buffer.from(Array.from(view)))).to.equal(0)
+      expect(bareHex(view)).to.equal(toHex(view).slice(2))
+      expect(buf.toString('latin1')).to.equal(String.fromCharCode(...view))
     }))
   })
 
