@@ -94,7 +94,8 @@ const MEMO = Symbol('folio.txMemo')
 const frozenMemos = new WeakMap<object, TxMemo>()
 
 function peekMemo (tx: object): TxMemo | undefined {
-  return (tx as { [MEMO]?: TxMemo })[MEMO] ?? frozenMemos.get(tx)
+  const own = (tx as { [MEMO]?: TxMemo })[MEMO]
+  return own !== undefined || Object.isExtensible(tx) ? own : frozenMemos.get(tx)
 }
 
 function memoOf (tx: object): TxMemo {

@@ -4,12 +4,11 @@
  * signatures it carries — each a precommit for its (height, round, blockHash) — come from distinct
  * validators of the height's set and add up to more than 2/3 of its power.
  */
-import { bytesEqual } from '../codec/hex.js'
+import { bareHex, bytesEqual } from '../codec/hex.js'
 import { ed25519Verify } from '../crypto/index.js'
 import { commitSigToVote, voteSigningBytes } from '../blocks/consensusMessages.js'
 import type { Commit, Vote } from '../blocks/types.js'
 import { ConsensusError } from './errors.js'
-import { bytesToHex } from './validatorSet.js'
 import type { ValidatorSet } from './validatorSet.js'
 
 /** The commit for `blockHash` from precommits of one round (given in validator-set order). */
@@ -43,7 +42,7 @@ export function verifyCommit (
   const seen = new Set<string>()
   let power = 0n
   for (const sig of commit.signatures) {
-    const key = bytesToHex(sig.validator)
+    const key = bareHex(sig.validator)
     if (seen.has(key)) throw new ConsensusError('DUPLICATE_SIGNATURE', `validator ${key} signs the commit twice`)
     seen.add(key)
     const validator = valset.get(sig.validator)

@@ -9,7 +9,7 @@
  * records for the current height are replayed through the same handlers, which restores locks,
  * valid values and votes seen; the guard makes re-signing during replay return the same bytes.
  */
-import { bytesEqual } from '../codec/hex.js'
+import { bareHex, bytesEqual } from '../codec/hex.js'
 import { ed25519Verify } from '../crypto/index.js'
 import { proposalSigningBytes } from '../blocks/consensusMessages.js'
 import type { Commit, Proposal, Vote, VoteType } from '../blocks/types.js'
@@ -22,7 +22,6 @@ import type { SignGuard } from './signGuard.js'
 import { silentLogger } from './types.js'
 import type { ConsensusApp, ConsensusClock, ConsensusLogger, ConsensusSink, ConsensusStatus } from './types.js'
 import { HeightState } from './heightState.js'
-import { bytesToHex } from './validatorSet.js'
 import { encodeWalRecord } from './wal.js'
 import type { WalBackend } from './wal.js'
 import { encodeWalMessage, recoverWal } from './walMessages.js'
@@ -349,10 +348,10 @@ export class ConsensusEngine {
   }
 
   private reportEvidence (ev: DuplicateVoteEvidence): void {
-    const key = bytesToHex(evidenceHash(ev))
+    const key = bareHex(evidenceHash(ev))
     if (this.evidenceSeen.has(key)) return
     this.evidenceSeen.add(key)
-    this.log.warn({ height: ev.voteA.height, validator: bytesToHex(ev.voteA.validator) }, 'duplicate vote detected')
+    this.log.warn({ height: ev.voteA.height, validator: bareHex(ev.voteA.validator) }, 'duplicate vote detected')
     this.init.sink.evidence?.(ev)
   }
 
@@ -460,7 +459,7 @@ export class ConsensusEngine {
     this.cancelTimers()
     const precommits = this.hs.votes.votes(round, 'precommit')
     const commit = buildCommit(height, round, hash, precommits.votesFor(hash))
-    this.log.info({ height, round, hash: bytesToHex(hash) }, 'committing block')
+    this.log.info({ height, round, hash: bareHex(hash) }, 'committing block')
     try {
       await this.init.app.commitBlock(height, bytes, commit)
     } catch (err) {

@@ -3,10 +3,9 @@
  * and the lock and valid value of the paper. The engine replaces it wholesale on each new height,
  * so nothing of one height can leak into the next.
  */
-import { bytesEqual } from '../codec/hex.js'
+import { bareHex, bytesEqual } from '../codec/hex.js'
 import type { Proposal } from '../blocks/types.js'
 import type { ConsensusStatus, RoundStep } from './types.js'
-import { bytesToHex } from './validatorSet.js'
 import type { ValidatorSet } from './validatorSet.js'
 import { HeightVoteSet } from './voteSet.js'
 
@@ -37,15 +36,15 @@ export class HeightState {
   }
 
   isValid (hash: Uint8Array): boolean {
-    return this.blocks.has(bytesToHex(hash))
+    return this.blocks.has(bareHex(hash))
   }
 
   blockBytes (hash: Uint8Array): Uint8Array | undefined {
-    return this.blocks.get(bytesToHex(hash))
+    return this.blocks.get(bareHex(hash))
   }
 
   addBlock (hash: Uint8Array, bytes: Uint8Array): void {
-    this.blocks.set(bytesToHex(hash), bytes)
+    this.blocks.set(bareHex(hash), bytes)
   }
 
   isLockedOn (hash: Uint8Array): boolean {

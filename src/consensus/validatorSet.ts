@@ -50,9 +50,6 @@ export function compareBytes (a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length
 }
 
-export function bytesToHex (b: Uint8Array): string {
-  return bareHex(b)
-}
 
 
 export class ValidatorSet {
@@ -79,7 +76,7 @@ export class ValidatorSet {
       if (v.address.length !== 20) throw new ConsensusError('INVALID_VALIDATOR_SET', 'validator address must be 20 bytes')
       if (v.publicKey.length !== 32) throw new ConsensusError('INVALID_VALIDATOR_SET', 'validator public key must be 32 bytes')
       if (v.power <= 0n) throw new ConsensusError('INVALID_VALIDATOR_SET', 'validator power must be positive')
-      const key = bytesToHex(v.address)
+      const key = bareHex(v.address)
       if (this.byAddress.has(key)) throw new ConsensusError('INVALID_VALIDATOR_SET', `duplicate validator ${key}`)
       this.byAddress.set(key, i)
       total += v.power
@@ -111,7 +108,7 @@ export class ValidatorSet {
   }
 
   indexOf (address: Uint8Array): number {
-    return this.byAddress.get(bytesToHex(address)) ?? -1
+    return this.byAddress.get(bareHex(address)) ?? -1
   }
 
   get (address: Uint8Array): Validator | undefined {
@@ -167,10 +164,10 @@ export class ValidatorSet {
    */
   applyChanges (updates: readonly ValidatorUpdate[]): ValidatorSet {
     const next = new Map<string, ValidatorInput>()
-    for (const v of this.validators) next.set(bytesToHex(v.address), { ...v })
+    for (const v of this.validators) next.set(bareHex(v.address), { ...v })
     const seen = new Set<string>()
     for (const u of updates) {
-      const key = bytesToHex(u.address)
+      const key = bareHex(u.address)
       if (seen.has(key)) throw new ConsensusError('INVALID_VALIDATOR_SET', `validator ${key} updated twice`)
       seen.add(key)
       if (u.power < 0n) throw new ConsensusError('INVALID_VALIDATOR_SET', 'validator power must not be negative')
@@ -183,7 +180,7 @@ export class ValidatorSet {
     for (const [key, v] of next) if (!seen.has(key)) totalAfter += v.power
     for (const u of updates) {
       if (u.power === 0n) continue
-      const key = bytesToHex(u.address)
+      const key = bareHex(u.address)
       const old = next.get(key)
       const priority = old?.proposerPriority ?? -(totalAfter + (totalAfter >> 3n))
       next.set(key, { address: u.address, publicKey: u.publicKey, power: u.power, proposerPriority: priority })

@@ -3,19 +3,18 @@
  * signed votes from validators of the height's set are counted, each validator at most once per
  * (round, type): a second, different vote is not counted but returned as duplicate-vote evidence.
  */
-import { bytesEqual } from '../codec/hex.js'
+import { bareHex, bytesEqual } from '../codec/hex.js'
 import { ed25519Verify } from '../crypto/index.js'
 import { voteSigningBytes } from '../blocks/consensusMessages.js'
 import type { Vote, VoteType } from '../blocks/types.js'
 import { makeDuplicateVoteEvidence } from './evidence.js'
 import type { DuplicateVoteEvidence } from './evidence.js'
-import { bytesToHex } from './validatorSet.js'
 import type { ValidatorSet } from './validatorSet.js'
 
 const NIL = 'nil'
 
 export function blockKey (hash: Uint8Array | null): string {
-  return hash === null ? NIL : bytesToHex(hash)
+  return hash === null ? NIL : bareHex(hash)
 }
 
 export type AddVoteResult =
@@ -58,14 +57,14 @@ export class VoteSet {
   }
 
   get (validator: Uint8Array): Vote | undefined {
-    return this.byValidator.get(bytesToHex(validator))
+    return this.byValidator.get(bareHex(validator))
   }
 
   /** Votes for `hash`, in validator-set order. */
   votesFor (hash: Uint8Array | null): Vote[] {
     const key = blockKey(hash)
     return this.valset.validators
-      .map(v => this.byValidator.get(bytesToHex(v.address)))
+      .map(v => this.byValidator.get(bareHex(v.address)))
       .filter((v): v is Vote => v !== undefined && blockKey(v.blockHash) === key)
   }
 
@@ -75,7 +74,7 @@ export class VoteSet {
 
   /** Adds a vote whose signature the caller has checked. */
   addVerified (vote: Vote): AddVoteResult {
-    const key = bytesToHex(vote.validator)
+    const key = bareHex(vote.validator)
     const existing = this.byValidator.get(key)
     if (existing !== undefined) {
       if (blockKey(existing.blockHash) === blockKey(vote.blockHash)) return { status: 'duplicate' }
@@ -123,7 +122,7 @@ export class HeightVoteSet {
       m = new Map()
       this.heardFrom.set(round, m)
     }
-    m.set(bytesToHex(validator), power)
+    m.set(bareHex(validator), power)
   }
 
   /** The highest round above `round` from which more than 1/3 of power has been heard. */

@@ -3,7 +3,6 @@
  * by the state root; blocks, commits, the transaction index, metadata and secondary indexes live
  * under their own prefixes and are not part of the state (they are derivable from blocks).
  */
-import { bareHex } from '../codec/hex.js'
 
 const enc = new TextEncoder()
 
@@ -80,8 +79,4 @@ export function prefixEnd (prefix: Uint8Array): Uint8Array {
     }
   }
   return new Uint8Array([0xff, 0xff, 0xff, 0xff])
-}
-
-export function hexKey (key: Uint8Array): string {
-  return bareHex(key)
 }

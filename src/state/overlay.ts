@@ -4,7 +4,7 @@
  * Nothing reaches the store until the block commits in one batch.
  */
 import { type StateStore, type StateChange } from './stateStore.js'
-import { hexKey } from './keys.js'
+import { bareHex } from '../codec/hex.js'
 
 interface JournalEntry { id: string, had: boolean, prev: StateChange | undefined }
 
@@ -15,7 +15,7 @@ export class StateOverlay {
   constructor (readonly base: StateStore) {}
 
   async get (key: Uint8Array): Promise<Uint8Array | undefined> {
-    const d = this.dirty.get(hexKey(key))
+    const d = this.dirty.get(bareHex(key))
     if (d !== undefined) return d.value ?? undefined
     return await this.base.get(key)
   }
@@ -33,13 +33,13 @@ export class StateOverlay {
   }
 
   private record (key: Uint8Array, value: Uint8Array | null): void {
-    const id = hexKey(key)
+    const id = bareHex(key)
     this.journal.push({ id, had: this.dirty.has(id), prev: this.dirty.get(id) })
     this.dirty.set(id, { key, value })
   }
 
   async prefetch (keys: Uint8Array[]): Promise<void> {
-    await this.base.prefetch(keys.filter(k => !this.dirty.has(hexKey(k))))
+    await this.base.prefetch(keys.filter(k => !this.dirty.has(bareHex(k))))
   }
 
   checkpoint (): number {

@@ -14,7 +14,8 @@ import type { StateOverlay } from '../overlay.js'
 import type { BlockStore } from '../blockStore.js'
 import type { CommittedBlock, Indexer } from '../chain.js'
 import { startsWith } from '../overlay.js'
-import { hexKey, prefixEnd } from '../keys.js'
+import { prefixEnd } from '../keys.js'
+import { bareHex } from '../../codec/hex.js'
 import { LruMap } from '../lru.js'
 import { StateError } from '../errors.js'
 import { concatBytes, packRecord, unpackRecord } from '../../codec/index.js'
@@ -66,7 +67,7 @@ export class FeedIndex {
       const old = olds[i]
       if (old === undefined) {
         const rec = decodeCard(await overlay.get(cardKey(id)))
-        if (rec === undefined) throw new StateError('CORRUPT_STATE', `card counters without a card record for ${hexKey(id)}`)
+        if (rec === undefined) throw new StateError('CORRUPT_STATE', `card counters without a card record for ${bareHex(id)}`)
         const doc = this.fileNew(id, rec, counters, ops, counts)
         docs.push(doc)
         created.push(doc)
@@ -94,7 +95,7 @@ export class FeedIndex {
     const p = this.pending
     if (p === undefined || p.height !== committed.height) return []
     this.pending = undefined
-    for (const d of p.docs) this.docs.set(hexKey(d.id), d)
+    for (const d of p.docs) this.docs.set(bareHex(d.id), d)
     return p.created
   }
 
@@ -104,7 +105,7 @@ export class FeedIndex {
     for (const list of postingLists(doc, docWords(rec))) {
       ops.push({ type: 'put', key: concatBytes(list, suffix), value: EMPTY })
       const ck = countKey(list)
-      const hk = hexKey(ck)
+      const hk = bareHex(ck)
       const entry = counts.get(hk)
       if (entry === undefined) counts.set(hk, { key: ck, delta: 1 })
       else entry.delta++
@@ -126,7 +127,7 @@ export class FeedIndex {
     const out: Array<FeedDoc | undefined> = new Array(ids.length)
     const missing: number[] = []
     for (let i = 0; i < ids.length; i++) {
-      const d = this.docs.get(hexKey(ids[i]))
+      const d = this.docs.get(bareHex(ids[i]))
       if (d !== undefined) out[i] = d
       else missing.push(i)
     }
@@ -136,7 +137,7 @@ export class FeedIndex {
         const v = values[j]
         if (v === undefined) return
         const d = decodeDoc(v)
-        this.docs.set(hexKey(ids[i]), d)
+        this.docs.set(bareHex(ids[i]), d)
         out[i] = d
       })
     }
@@ -166,10 +167,10 @@ export class FeedIndex {
   async rebuild (blocks: BlockStore, head: number, onProgress?: (height: number, cards: number) => void): Promise<{ cards: number }> {
     this.docs.clear()
     this.pending = undefined
-    const keep = hexKey(metaKey('secret'))
+    const keep = bareHex(metaKey('secret'))
     let dels: BatchOp[] = []
     for await (const [k] of this.kv.iterate({ gte: FEED, lt: prefixEnd(FEED) })) {
-      if (hexKey(k) === keep) continue
+      if (bareHex(k) === keep) continue
       dels.push({ type: 'del', key: k })
       if (dels.length >= 10_000) { await this.kv.batch(dels); dels = [] }
     }
