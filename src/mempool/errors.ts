@@ -14,17 +14,8 @@ export type MempoolErrorCode =
 
 /**
  * Why a transaction was refused admission to the pool. A refusal is an answer, not a fault: under
- * load a node gives thousands a second (FULL, NONCE_GAP), so it carries no stack trace, which
- * would cost more to capture than the check that refused.
+ * load a node gives thousands a second (FULL, NONCE_GAP), so it carries no stack trace.
  */
 export class MempoolError extends FolioError<MempoolErrorCode> {
-  constructor (code: MempoolErrorCode, message: string, meta?: Record<string, unknown>) {
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 0
-    try {
-      super(code, message, meta)
-    } finally {
-      Error.stackTraceLimit = limit
-    }
-  }
+  static override readonly withoutStack = true
 }

@@ -19,7 +19,14 @@ export const RPC_CODES = {
 
 export type RpcErrorCode = keyof typeof RPC_CODES
 
+/**
+ * An error answered to a client. It carries no stack trace (FolioError.withoutStack): an
+ * overloaded node answers thousands of TX_REJECTED a second, and the client sees code and
+ * message only. An unexpected fault behind an INTERNAL answer is logged with its own stack.
+ */
 export class RpcError extends FolioError<RpcErrorCode> {
+  static override readonly withoutStack = true
+
   get rpcCode (): number {
     return RPC_CODES[this.code]
   }
