@@ -8,7 +8,7 @@ import { registerTxHandler } from './registry.js'
 import { stateKey } from './keys.js'
 import { StateError } from './errors.js'
 import { encodeAddress } from '../crypto/index.js'
-import { LruMap } from './lru.js'
+import { LRUCache } from 'lru-cache'
 
 /** Decoded account records remembered by their bytes: about a block's senders and recipients at saturation. */
 const DECODED_RECORDS = 8_192
@@ -38,7 +38,7 @@ export function accountKey (address: Uint8Array): Uint8Array {
  * ones with spread, never mutate. A bounded map rather than a WeakMap, for the reason above; an
  * entry that has aged out only costs a decode.
  */
-const decoded = new LruMap<Uint8Array, Account>(DECODED_RECORDS)
+const decoded = new LRUCache<Uint8Array, Account>({ max: DECODED_RECORDS })
 const EMPTY: Account = Object.freeze({ balance: 0n, nonce: 0n })
 
 export function decodeAccount (bytes: Uint8Array | undefined): Account {

@@ -5,7 +5,7 @@
  * against the cache.
  */
 import { type KVStore, type BatchOp } from './store.js'
-import { LruMap } from './lru.js'
+import { LRUCache } from 'lru-cache'
 import { bareHex } from '../codec/hex.js'
 import { StateCommitment } from './commitment/index.js'
 import { PREFIX } from './keys.js'
@@ -24,7 +24,7 @@ export interface StateChange {
 }
 
 export class StateStore {
-  private readonly cache: LruMap<string, Uint8Array>
+  private readonly cache: LRUCache<string, Uint8Array>
   /**
    * Bumped by every commit. A read that missed the cache fills it only if no commit happened
    * while it awaited the disk: otherwise an RPC read racing a block commit could put the value
@@ -40,7 +40,7 @@ export class StateStore {
   ) {
     // bounded by bytes as well as entries: card records carry previews of up to 64 KiB, and every
     // committed change enters the cache, so 50,000 of them could otherwise hold gigabytes
-    this.cache = new LruMap(cacheEntries, { maxWeight: cacheBytes, weigh: (k, v) => k.length + v.byteLength + ENTRY_OVERHEAD })
+    this.cache = new LRUCache({ max: cacheEntries, maxSize: cacheBytes, sizeCalculation: (v, k) => k.length + v.byteLength + ENTRY_OVERHEAD })
   }
 
   static async open (kv: KVStore, opts: { cacheEntries?: number, cacheBytes?: number } = {}): Promise<StateStore> {
@@ -50,7 +50,7 @@ export class StateStore {
 
   /** Entries and bytes held by the read cache. */
   cacheStats (): { entries: number, bytes: number } {
-    return { entries: this.cache.size, bytes: this.cache.weight }
+    return { entries: this.cache.size, bytes: this.cache.calculatedSize }
   }
 
   root (): Uint8Array {

@@ -16,7 +16,7 @@ import type { CommittedBlock, Indexer } from '../chain.js'
 import { startsWith } from '../overlay.js'
 import { prefixEnd } from '../keys.js'
 import { bareHex } from '../../codec/hex.js'
-import { LruMap } from '../lru.js'
+import { LRUCache } from 'lru-cache'
 import { StateError } from '../errors.js'
 import { concatBytes, packRecord, unpackRecord } from '../../codec/index.js'
 import { txId } from '../../blocks/index.js'
@@ -38,11 +38,13 @@ const HEIGHT_KEY = metaKey('height')
 interface Change { id: Uint8Array, counters: CardCountersValue }
 
 export class FeedIndex {
-  private readonly docs: LruMap<string, FeedDoc>
+  /** Decoded documents by card id; none with `cacheDocs: 0` (every document is read from the index). */
+  private readonly docs: LRUCache<string, FeedDoc> | undefined
   private pending: { height: number, docs: FeedDoc[], created: FeedDoc[] } | undefined
 
   constructor (readonly kv: KVStore, readonly state: StateStore, opts: { cacheDocs?: number } = {}) {
-    this.docs = new LruMap(opts.cacheDocs ?? FEED_DOC_CACHE)
+    const max = opts.cacheDocs ?? FEED_DOC_CACHE
+    this.docs = max > 0 ? new LRUCache({ max }) : undefined
   }
 
   indexer (): Indexer {
@@ -95,7 +97,7 @@ export class FeedIndex {
     const p = this.pending
     if (p === undefined || p.height !== committed.height) return []
     this.pending = undefined
-    for (const d of p.docs) this.docs.set(bareHex(d.id), d)
+    for (const d of p.docs) this.docs?.set(bareHex(d.id), d)
     return p.created
   }
 
@@ -127,7 +129,7 @@ export class FeedIndex {
     const out: Array<FeedDoc | undefined> = new Array(ids.length)
     const missing: number[] = []
     for (let i = 0; i < ids.length; i++) {
-      const d = this.docs.get(bareHex(ids[i]))
+      const d = this.docs?.get(bareHex(ids[i]))
       if (d !== undefined) out[i] = d
       else missing.push(i)
     }
@@ -137,7 +139,7 @@ export class FeedIndex {
         const v = values[j]
         if (v === undefined) return
         const d = decodeDoc(v)
-        this.docs.set(bareHex(ids[i]), d)
+        this.docs?.set(bareHex(ids[i]), d)
         out[i] = d
       })
     }
@@ -165,7 +167,7 @@ export class FeedIndex {
    * must not be committing blocks meanwhile. Keeps the cursor secret, so cursors stay valid.
    */
   async rebuild (blocks: BlockStore, head: number, onProgress?: (height: number, cards: number) => void): Promise<{ cards: number }> {
-    this.docs.clear()
+    this.docs?.clear()
     this.pending = undefined
     const keep = bareHex(metaKey('secret'))
     let dels: BatchOp[] = []
