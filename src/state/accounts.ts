@@ -2,7 +2,7 @@
  * Accounts: balance and nonce per 20-byte address, and the `transfer` transaction.
  * Record layout (RLP): [balance, nonce]. An account that was never written reads as zero.
  */
-import { struct, uint, type Infer } from '../codec/index.js'
+import { concatBytes, struct, uint, type Infer } from '../codec/index.js'
 import type { StateOverlay } from './overlay.js'
 import { registerTxHandler } from './registry.js'
 import { stateKey } from './keys.js'
@@ -25,10 +25,7 @@ const ACCOUNT_KEY_PREFIX = stateKey('acct')
  * long-lived WeakMap (docs/benchmarks.md).
  */
 export function accountKey (address: Uint8Array): Uint8Array {
-  const key = new Uint8Array(ACCOUNT_KEY_PREFIX.length + address.length)
-  key.set(ACCOUNT_KEY_PREFIX)
-  key.set(address, ACCOUNT_KEY_PREFIX.length)
-  return key
+  return concatBytes(ACCOUNT_KEY_PREFIX, address)
 }
 
 /**
