@@ -10,14 +10,14 @@
  */
 import { CodecError } from '../codec/errors.js'
 import { bytesEqual, toHex } from '../codec/hex.js'
-import { expectList, rlpDecode, rlpEncode } from '../codec/rlp.js'
+import { expectList, rlpDecode, rlpEncode, rlpListElements } from '../codec/rlp.js'
 import type { RlpItem } from '../codec/rlp.js'
 import type { Json } from '../codec/schema.js'
 import { commitHash, decodeCommit, encodeCommit } from './consensusMessages.js'
 import { BlockError } from './errors.js'
 import { ZERO_HASH, blockHash, headerFromRlp, headerToJSON, headerToRlp } from './header.js'
 import { merkleRoot } from './merkle.js'
-import { txFromRlp, txId, txToJSON, txToRlpMemo, validateTxStateless } from './tx.js'
+import { txFromWire, txId, txToJSON, txToRlpMemo, validateTxStateless } from './tx.js'
 import type { TxJson, TxRules } from './tx.js'
 import type { Block, Commit } from './types.js'
 
@@ -36,14 +36,21 @@ export function encodeBlock (block: Block): Uint8Array {
   return rlpEncode(blockToRlp(block))
 }
 
-/** Strict decoder; throws only CodecError, naming the transaction that failed. */
+/**
+ * Strict decoder; throws only CodecError, naming the transaction that failed. Like `decodeTx`, it
+ * keeps each transaction's encoding as a view into `bytes`, which the caller must not change after.
+ */
 export function decodeBlock (bytes: Uint8Array, opts: { maxBytes?: number } = {}): Block {
   const [header, txs, commit] = expectList(rlpDecode(bytes, opts.maxBytes ?? DEFAULT_MAX_BLOCK_BYTES), 'block', 3)
+  const txItems = expectList(txs, 'block transactions')
+  // each transaction keeps the bytes it arrived as (the decode above proved them canonical): its
+  // id, size and signing bytes are read from them rather than encoded again from its fields
+  const txEncodings = rlpListElements(rlpListElements(bytes)[1])
   return {
     header: headerFromRlp(header),
-    txs: expectList(txs, 'block transactions').map((item, i) => {
+    txs: txItems.map((item, i) => {
       try {
-        return txFromRlp(item)
+        return txFromWire(item, txEncodings[i])
       } catch (err) {
         if (err instanceof CodecError) throw new CodecError(err.code, `transaction ${i}: ${err.message}`, err.meta)
         throw err
@@ -60,6 +67,11 @@ export interface BlockRules extends TxRules {
   prevHash?: Uint8Array
   maxBlockBytes: number
   maxTxs: number
+  /**
+   * The length of the block's bytes, when the caller decoded it from them: a strict decode proves
+   * them canonical, so this is the size the limit applies to, and the block is not encoded again.
+   */
+  encodedSize?: number
 }
 
 function checkHeader (block: Block, rules: BlockRules): void {
@@ -117,7 +129,7 @@ export function validateBlockStateless (block: Block, rules: BlockRules): void {
   let size: number
   let ids: Uint8Array[]
   try {
-    size = encodeBlock(block).length
+    size = rules.encodedSize ?? encodeBlock(block).length
     ids = block.txs.map(txId)
   } catch (err) {
     if (err instanceof CodecError) throw new BlockError('INVALID_BLOCK', `block cannot be encoded: ${err.message}`)

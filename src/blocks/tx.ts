@@ -171,15 +171,25 @@ export function txFromRlp (item: RlpItem): Tx {
   }
 }
 
-/** Strict decoder: only the canonical encoding of a well-formed transaction of a known type. */
-export function decodeTx (bytes: Uint8Array, opts: { maxBytes?: number } = {}): Tx {
-  const item = rlpDecode(bytes, opts.maxBytes ?? DEFAULT_MAX_TX_BYTES)
+/**
+ * A transaction from its strictly decoded item and the bytes that item was decoded from. The
+ * decoder accepts only canonical bytes, so these are the transaction's own encoding: its id,
+ * signing bytes and size then come from them without encoding any field again.
+ */
+export function txFromWire (item: RlpItem, encoded: Uint8Array): Tx {
   const tx = txFromRlp(item)
-  // the decoder accepts only canonical bytes, so these are the transaction's own encoding
   const m = memoOf(tx)
   m.item = item
-  m.encoded = bytes
+  m.encoded = encoded
   return tx
+}
+
+/**
+ * Strict decoder: only the canonical encoding of a well-formed transaction of a known type. The
+ * transaction keeps `bytes` itself, not a copy, as its encoding.
+ */
+export function decodeTx (bytes: Uint8Array, opts: { maxBytes?: number } = {}): Tx {
+  return txFromWire(rlpDecode(bytes, opts.maxBytes ?? DEFAULT_MAX_TX_BYTES), bytes)
 }
 
 const TX_DOMAIN_BYTES = utf8(TX_DOMAIN)
@@ -290,8 +300,11 @@ export interface TxRules {
   /** Minimum fee for a transaction of the given encoded size (genesis base + per byte). */
   minFee: (txBytes: number) => bigint
   maxTxBytes: number
-  /** Lets a caller skip signature checks for ids it has verified before (e.g. pooled txs). */
-  isVerified?: (id: Uint8Array) => boolean
+  /**
+   * Lets a caller skip the signature check of a transaction it has verified before (e.g. one its
+   * pool admitted): true only for this exact transaction, its signature included.
+   */
+  isVerified?: (tx: Tx) => boolean
   /** Every rule but the signature, which the caller checks itself (e.g. on a worker thread). */
   skipSignature?: boolean
 }
@@ -351,8 +364,8 @@ export function validateTxStateless (tx: Tx, rules: TxRules): void {
   }
   // Rule: signed by the key in `from` over the signing bytes.
   if (rules.skipSignature === true) return
+  if (rules.isVerified !== undefined && rules.isVerified(tx)) return
   const signing = txSigningBytes(tx)
-  if (rules.isVerified !== undefined && rules.isVerified(txId(tx))) return
   if (!ed25519Verify(tx.from, signing, tx.signature)) {
     throw new BlockError('BAD_SIGNATURE', `signature does not verify for sender ${toHex(tx.from)} over transaction ${toHex(sha256(signing))}`)
   }

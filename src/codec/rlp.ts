@@ -102,7 +102,7 @@ export function rlpDecode (bytes: Uint8Array, maxBytes?: number): RlpItem {
     throw new CodecError('MALFORMED', 'RLP input is empty')
   }
   const input = new Uint8Array(bytes)
-  const reader = { pos: 0 }
+  const reader: Reader = { pos: 0, start: 0, length: 0 }
   const item = readItem(input, reader, input.length, 0)
   if (reader.pos !== input.length) {
     throw new CodecError('TRAILING_BYTES', `${input.length - reader.pos} bytes after the RLP item`)
@@ -120,13 +120,21 @@ function readLongLength (input: Uint8Array, at: number, size: number, end: numbe
   return n
 }
 
-/** Reads the item at `reader.pos`, which must end by `end`, and moves `reader.pos` past it. */
-function readItem (input: Uint8Array, reader: { pos: number }, end: number, depth: number): RlpItem {
+/** Where an item's header says its payload is: set by `readHeader`. */
+interface Reader { pos: number, start: number, length: number }
+
+/**
+ * Reads the header of the item at `reader.pos`, which must end by `end`: sets `reader.start` and
+ * `reader.length` to its payload (a single byte below 0x80 is its own payload) and returns the
+ * first byte, which tells a byte string (below 0xc0) from a list.
+ */
+function readHeader (input: Uint8Array, reader: Reader, end: number): number {
   const pos = reader.pos
   const b = input[pos]
   if (b < 0x80) {
-    reader.pos = pos + 1
-    return input.subarray(pos, pos + 1)
+    reader.start = pos
+    reader.length = 1
+    return b
   }
   let start: number
   let length: number
@@ -146,8 +154,17 @@ function readItem (input: Uint8Array, reader: { pos: number }, end: number, dept
     length = readLongLength(input, pos + 1, b - 0xf7, end, 'list')
     start = pos + 1 + b - 0xf7
   }
-  const stop = start + length
-  if (stop > end) throw new CodecError('MALFORMED', `invalid RLP: an item of ${length} bytes at offset ${pos} runs past the end of its container`)
+  if (start + length > end) throw new CodecError('MALFORMED', `invalid RLP: an item of ${length} bytes at offset ${pos} runs past the end of its container`)
+  reader.start = start
+  reader.length = length
+  return b
+}
+
+/** Reads the item at `reader.pos`, which must end by `end`, and moves `reader.pos` past it. */
+function readItem (input: Uint8Array, reader: Reader, end: number, depth: number): RlpItem {
+  const b = readHeader(input, reader, end)
+  const start = reader.start
+  const stop = start + reader.length
   if (b < 0xc0) {
     reader.pos = stop
     return input.subarray(start, stop)
@@ -157,6 +174,30 @@ function readItem (input: Uint8Array, reader: { pos: number }, end: number, dept
   reader.pos = start
   while (reader.pos < stop) items.push(readItem(input, reader, stop, depth + 1))
   return items
+}
+
+/**
+ * The encodings of the elements of the list that all of `bytes` holds, as views into `bytes`,
+ * found from their headers alone: nothing inside an element is read or checked. A caller that
+ * has decoded `bytes` strictly (`rlpDecode`) gets each element's canonical encoding this way
+ * without encoding it again, as a block's transactions need for their ids and sizes.
+ */
+export function rlpListElements (bytes: Uint8Array): Uint8Array[] {
+  if (bytes.length === 0) throw new CodecError('MALFORMED', 'RLP input is empty')
+  const reader: Reader = { pos: 0, start: 0, length: 0 }
+  if (readHeader(bytes, reader, bytes.length) < 0xc0) throw new CodecError('MALFORMED', 'RLP input is a byte string, not a list')
+  const stop = reader.start + reader.length
+  if (stop !== bytes.length) throw new CodecError('TRAILING_BYTES', `${bytes.length - stop} bytes after the RLP item`)
+  const elements: Uint8Array[] = []
+  let pos = reader.start
+  while (pos < stop) {
+    reader.pos = pos
+    readHeader(bytes, reader, stop)
+    const next = reader.start + reader.length
+    elements.push(bytes.subarray(pos, next))
+    pos = next
+  }
+  return elements
 }
 
 /** Minimal big-endian bytes of a non-negative integer; zero is the empty string. */

@@ -12,7 +12,7 @@ import type { Mempool } from '../mempool/index.js'
 import { ValidatorSet, verifyCommit, type ConsensusApp, type ProposedBlock } from '../consensus/index.js'
 import { errorMessage } from '../errors.js'
 import { sha256 } from '../crypto/index.js'
-import { txId as txSigningId, txSender } from '../blocks/index.js'
+import { txSender } from '../blocks/index.js'
 import type { Logger } from './logger.js'
 
 /** Bytes kept free in a block for its header and commit. */
@@ -128,8 +128,6 @@ export class NodeConsensusApp implements ConsensusApp {
       const params = chain.params
       const block = this.decode(bytes)
       const head = chain.head()
-      const verifiedIds = new Set<string>()
-      for (const tx of block.txs) if (mempool.verified(tx)) verifiedIds.add(toHex(txSigningId(tx)))
       validateBlockStateless(block, {
         chainId: chain.chainId,
         expectedHeight: height,
@@ -138,8 +136,9 @@ export class NodeConsensusApp implements ConsensusApp {
         maxTxs: params.maxBlockTxs,
         minFee: (n: number) => minFee(params, n),
         maxTxBytes: params.maxTxBytes,
+        encodedSize: bytes.length,
         // signatures already checked by this node (pool admission or gossip) are not checked again
-        isVerified: (id: Uint8Array) => verifiedIds.has(toHex(id))
+        isVerified: tx => mempool.verified(tx)
       })
       const h = block.header
       if (!bytesEqual(h.validatorsHash, this.validatorSet(height).hash())) throw new Error('validators hash does not match the validator set')

@@ -84,6 +84,16 @@ describe('blocks/block', () => {
     expect(rlpEncode(txs[0])).to.deep.equal(encodeTx(twoTxs[0]))
   })
 
+  it('keeps each decoded transaction\'s bytes as they arrived, so nothing is encoded again', () => {
+    const bytes = encodeBlock(secondBlock(twoTxs))
+    const back = decodeBlock(bytes)
+    back.txs.forEach((tx, i) => {
+      expect(encodeTx(tx).buffer, 'a view into the block bytes').to.equal(bytes.buffer)
+      expect(toHex(encodeTx(tx))).to.equal(toHex(encodeTx(twoTxs[i])))
+      expect(toHex(txId(tx))).to.equal(toHex(txId(twoTxs[i])))
+    })
+  })
+
   it('accepts valid blocks', () => {
     validateBlockStateless(firstBlock(twoTxs), { ...rules, expectedHeight: 1 })
     validateBlockStateless(secondBlock(twoTxs), { ...rules, expectedHeight: 2, prevHash })
@@ -134,6 +144,9 @@ describe('blocks/block', () => {
     const size = encodeBlock(firstBlock(twoTxs)).length
     expect(errorOf(() => validateBlockStateless(firstBlock(twoTxs), { ...rules, maxBlockBytes: size - 1 })).code).to.equal('TOO_LARGE')
     expect(errorOf(() => decodeBlock(encodeBlock(firstBlock(twoTxs)), { maxBytes: size - 1 })).code).to.equal('TOO_LARGE')
+    // a caller that decoded the block passes the size of the bytes it holds; the limit applies to it
+    expect(errorOf(() => validateBlockStateless(firstBlock(twoTxs), { ...rules, maxBlockBytes: size - 1, encodedSize: size })).code).to.equal('TOO_LARGE')
+    validateBlockStateless(firstBlock(twoTxs), { ...rules, maxBlockBytes: size, encodedSize: size })
   })
 
   it('applies every transaction rule and names the failing transaction', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { RLP_MAX_DEPTH, bytesEqual, bytesToUint, fromHex, rlpDecode, rlpEncode, toHex, uintToBytes } from '../../../src/codec/index.js'
+import { RLP_MAX_DEPTH, bytesEqual, bytesToUint, fromHex, rlpDecode, rlpEncode, rlpListElements, toHex, uintToBytes } from '../../../src/codec/index.js'
 import type { RlpItem } from '../../../src/codec/index.js'
 import { CodecError } from '../../../src/codec/errors.js'
 import { decode as oracleDecode, encode as oracleEncode } from '@ethereumjs/rlp'
@@ -122,6 +122,25 @@ describe('codec/rlp', () => {
         if (decoded !== null) expect(bytesEqual(rlpEncode(decoded), candidate)).to.equal(true)
       }
     }), { numRuns: 1000 })
+  })
+
+  describe('rlpListElements', () => {
+    it('returns the encoding of each element, as views into the input', () => {
+      fc.assert(fc.property(fc.array(item, { maxLength: 8 }), list => {
+        const bytes = rlpEncode(list)
+        const elements = rlpListElements(bytes)
+        expect(elements.map(toHex)).to.deep.equal(list.map(e => toHex(rlpEncode(e))))
+        for (const e of elements) expect(e.buffer).to.equal(bytes.buffer)
+      }))
+    })
+
+    it('refuses a byte string, empty input, trailing bytes and an element past the end', () => {
+      expect(codeOf(() => rlpListElements(fromHex('0x83616263')))).to.equal('MALFORMED')
+      expect(codeOf(() => rlpListElements(new Uint8Array(0)))).to.equal('MALFORMED')
+      expect(codeOf(() => rlpListElements(fromHex('0xc0' + '00')))).to.equal('TRAILING_BYTES')
+      // a list of 3 payload bytes whose element claims 3 after its 1-byte header
+      expect(codeOf(() => rlpListElements(fromHex('0xc3836162')))).to.equal('MALFORMED')
+    })
   })
 
   describe('against @ethereumjs/rlp as an oracle', () => {
