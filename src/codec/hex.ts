@@ -23,6 +23,14 @@ export function nodeBuffer (bytes: Uint8Array): Buffer {
   return bytes.byteLength <= MAX_ON_HEAP_BYTES ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
+/**
+ * A string standing for `bytes` exactly, one latin1 character per byte: a Map or Set key half the
+ * length of hex, which V8 hashes and compares that much faster. Never shown to anyone.
+ */
+export function binaryKey (bytes: Uint8Array): string {
+  return nodeBuffer(bytes).toString('latin1')
+}
+
 /** Lowercase hex without the `0x` prefix: map keys and log fields. */
 export function bareHex (bytes: Uint8Array): string {
   return nodeBuffer(bytes).toString('hex')

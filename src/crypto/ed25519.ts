@@ -18,7 +18,7 @@ import { assertLength } from './errors.js'
 import { randomBytes } from './hash.js'
 import { toUint8, toBase64url, fromBase64url } from './bytes.js'
 import { KeyObjectCache } from './keyCache.js'
-import { nodeBuffer } from '../codec/hex.js'
+import { binaryKey } from '../codec/hex.js'
 
 export interface KeyPair {
   /** The 32-byte seed (Ed25519) or scalar (X25519). */
@@ -60,7 +60,7 @@ const SMALL_ORDER = smallOrderEncodings()
 /** True for the 14 encodings of small-order points, which ed25519Verify always rejects. */
 export function isSmallOrderPublicKey (publicKey: Uint8Array): boolean {
   return publicKey.length === ED25519_PUBLIC_KEY_LENGTH &&
-    SMALL_ORDER.has(nodeBuffer(publicKey).toString('latin1'))
+    SMALL_ORDER.has(binaryKey(publicKey))
 }
 
 const CACHE_CAPACITY = 10_000

@@ -5,7 +5,7 @@
  * and over, so caching turns verify from import-bound into curve-bound (MISSION.md §3 table).
  */
 import type { KeyObject } from 'node:crypto'
-import { nodeBuffer } from '../codec/hex.js'
+import { binaryKey } from '../codec/hex.js'
 
 export class KeyObjectCache {
   private readonly entries = new Map<string, KeyObject>()
@@ -18,8 +18,7 @@ export class KeyObjectCache {
 
   /** The cached KeyObject for `raw`, created with `create` on a miss. */
   getOrCreate (raw: Uint8Array, create: (raw: Uint8Array) => KeyObject): KeyObject {
-    // latin1 maps each byte to one char: an exact, cheap string key for a Map.
-    const id = nodeBuffer(raw).toString('latin1')
+    const id = binaryKey(raw)
     const hit = this.entries.get(id)
     if (hit !== undefined) {
       // Re-insert so Map iteration order stays least-recent first.
