@@ -65,6 +65,13 @@ export function fromHex (text: string, expectedLength?: number): Uint8Array {
     throw new CodecError('MALFORMED', `hex string has an odd number of digits (${digits})`)
   }
   const out = new Uint8Array(digits / 2)
+  // Longer inputs (a transaction submitted over JSON-RPC) go through node's decoder, about six times
+  // faster than the loop below. It accepts the same digits and stops at the first invalid one, so
+  // a short count means a bad digit: the loop then finds it for the message. A typed array this
+  // long already lives outside V8's heap, so viewing its buffer costs nothing.
+  if (out.length > MAX_ON_HEAP_BYTES && Buffer.from(out.buffer).write(text.slice(2), 'hex') === out.length) {
+    return checkLength(out, expectedLength)
+  }
   for (let i = 0; i < out.length; i++) {
     const hi = nibble(text.charCodeAt(2 + 2 * i))
     const lo = nibble(text.charCodeAt(3 + 2 * i))
@@ -73,6 +80,10 @@ export function fromHex (text: string, expectedLength?: number): Uint8Array {
     }
     out[i] = (hi << 4) | lo
   }
+  return checkLength(out, expectedLength)
+}
+
+function checkLength (out: Uint8Array, expectedLength: number | undefined): Uint8Array {
   if (expectedLength !== undefined && out.length !== expectedLength) {
     throw new CodecError('WRONG_LENGTH', `expected ${expectedLength} bytes of hex, got ${out.length}`)
   }

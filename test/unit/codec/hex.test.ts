@@ -16,10 +16,28 @@ function codeOf (fn: () => unknown): string {
 
 describe('codec/hex', () => {
   it('round-trips bytes through lowercase 0x-hex', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), b => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), b => {
       const text = toHex(b)
       expect(text).to.match(/^0x([0-9a-f]{2})*$/)
       expect(bytesEqual(fromHex(text), b)).to.equal(true)
+      expect(bytesEqual(fromHex(text.toUpperCase().replace('0X', '0x')), b)).to.equal(true)
+    }))
+  })
+
+  it('refuses a bad digit anywhere, in short and long strings alike, and says where', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.nat(), fc.constantFrom('g', 'z', ' ', 'x', '\u00e9', '-'), (b, at, bad) => {
+      const text = toHex(b)
+      const pos = 2 + (at % (text.length - 2))
+      const broken = text.slice(0, pos) + bad + text.slice(pos + 1)
+      let err: unknown
+      try {
+        fromHex(broken)
+      } catch (e) {
+        err = e
+      }
+      expect(err).to.be.instanceOf(CodecError)
+      expect((err as CodecError).code).to.equal('MALFORMED')
+      expect((err as CodecError).message).to.contain(`position ${pos - (pos % 2)}`)
     }))
   })
 
