@@ -45,6 +45,7 @@ function varint (n: number): Uint8Array {
 export class WireChannel {
   private readonly decoder: LengthPrefixedDecoder
   private readonly maxSlice: number
+  private readonly maxFrame: number
   private writes: Promise<void> = Promise.resolve()
   private pending = 0
   private paused = false
@@ -57,8 +58,11 @@ export class WireChannel {
   constructor (readonly stream: Stream, private readonly opts: ChannelOptions) {
     this.maxSlice = Math.min(opts.maxSliceBytes ?? MAX_SLICE_SIZE + AEAD_TAG_BYTES, MAX_SLICE_SIZE + AEAD_TAG_BYTES)
     const maxFrame = this.maxSlice + FRAME_OVERHEAD
-    // The decoder refuses a length prefix above the largest frame before buffering its body.
-    this.decoder = new LengthPrefixedDecoder({ maxDataLength: maxFrame, maxBufferSize: maxFrame + 16 })
+    this.maxFrame = maxFrame
+    // The decoder refuses a length prefix above the largest frame before buffering its body. It
+    // is fed at most a frame's worth at a time (see receive), so it holds at most the rest of one
+    // frame and one piece: a bound on memory that no legitimate grouping of frames can exceed.
+    this.decoder = new LengthPrefixedDecoder({ maxDataLength: maxFrame, maxBufferSize: 2 * maxFrame + 16 })
     const inFlight = opts.maxPendingHandlers ?? 16
     // Room for what a peer may have in flight when we pause, so pausing never resets the stream.
     stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, (inFlight + 8) * (maxFrame + 16))
@@ -118,10 +122,17 @@ export class WireChannel {
     if (this.failed) return
     this.bytesReceived += data.byteLength
     try {
-      for (const frame of this.decoder.decode(data)) {
-        const msg = decodeMessage(frame.subarray(), { maxSliceBytes: this.maxSlice })
-        const r = this.opts.onMessage(msg)
-        if (r instanceof Promise) this.track(r)
+      // A stream hands over everything it holds at once: after a pause, every frame the sender had
+      // window for (megabytes on the swarm's host). The decoder checks its buffer against a limit
+      // before it takes frames out, so it gets the data a frame's worth at a time.
+      for (let at = 0; at < data.byteLength; at += this.maxFrame) {
+        const end = Math.min(at + this.maxFrame, data.byteLength)
+        const piece = at === 0 && end === data.byteLength ? data : data instanceof Uint8Array ? data.subarray(at, end) : data.sublist(at, end)
+        for (const frame of this.decoder.decode(piece)) {
+          const msg = decodeMessage(frame.subarray(), { maxSliceBytes: this.maxSlice })
+          const r = this.opts.onMessage(msg)
+          if (r instanceof Promise) this.track(r)
+        }
       }
     } catch (err) {
       this.fail(err instanceof SwarmError ? err : new SwarmError('MESSAGE_TOO_LARGE', `bad frame: ${err instanceof Error ? err.message : String(err)}`))
