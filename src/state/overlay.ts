@@ -4,7 +4,7 @@
  * Nothing reaches the store until the block commits in one batch.
  */
 import { type StateStore, type StateChange } from './stateStore.js'
-import { bareHex } from '../codec/hex.js'
+import { binaryKey } from '../codec/hex.js'
 
 interface JournalEntry { id: string, had: boolean, prev: StateChange | undefined }
 
@@ -15,7 +15,7 @@ export class StateOverlay {
   constructor (readonly base: StateStore) {}
 
   async get (key: Uint8Array): Promise<Uint8Array | undefined> {
-    const d = this.dirty.get(bareHex(key))
+    const d = this.dirty.get(binaryKey(key))
     if (d !== undefined) return d.value ?? undefined
     return await this.base.get(key)
   }
@@ -33,13 +33,13 @@ export class StateOverlay {
   }
 
   private record (key: Uint8Array, value: Uint8Array | null): void {
-    const id = bareHex(key)
+    const id = binaryKey(key)
     this.journal.push({ id, had: this.dirty.has(id), prev: this.dirty.get(id) })
     this.dirty.set(id, { key, value })
   }
 
   async prefetch (keys: Uint8Array[]): Promise<void> {
-    await this.base.prefetch(keys.filter(k => !this.dirty.has(bareHex(k))))
+    await this.base.prefetch(keys.filter(k => !this.dirty.has(binaryKey(k))))
   }
 
   checkpoint (): number {

@@ -6,7 +6,7 @@
  */
 import { type KVStore, type BatchOp } from './store.js'
 import { LRUCache } from 'lru-cache'
-import { bareHex } from '../codec/hex.js'
+import { binaryKey } from '../codec/hex.js'
 import { StateCommitment } from './commitment/index.js'
 import { PREFIX } from './keys.js'
 
@@ -58,7 +58,7 @@ export class StateStore {
   }
 
   async get (key: Uint8Array): Promise<Uint8Array | undefined> {
-    const id = bareHex(key)
+    const id = binaryKey(key)
     const hit = this.cache.get(id)
     if (hit !== undefined) return hit === ABSENT ? undefined : hit
     const epoch = this.epoch
@@ -76,7 +76,7 @@ export class StateStore {
     const missing: Uint8Array[] = []
     const seen = new Set<string>()
     for (const k of keys) {
-      const id = bareHex(k)
+      const id = binaryKey(k)
       if (seen.has(id) || this.cache.has(id)) continue
       seen.add(id)
       missing.push(k)
@@ -85,7 +85,7 @@ export class StateStore {
     const epoch = this.epoch
     const values = await this.kv.getMany(missing)
     if (epoch !== this.epoch) return // stale: individual reads will fetch what is current
-    for (let i = 0; i < missing.length; i++) this.cache.set(bareHex(missing[i]), values[i] ?? ABSENT)
+    for (let i = 0; i < missing.length; i++) this.cache.set(binaryKey(missing[i]), values[i] ?? ABSENT)
   }
 
   /**
@@ -104,7 +104,7 @@ export class StateStore {
   /** Makes written changes visible to cached reads. */
   afterWrite (changes: StateChange[]): void {
     this.epoch++
-    for (const c of changes) this.cache.set(bareHex(c.key), c.value ?? ABSENT)
+    for (const c of changes) this.cache.set(binaryKey(c.key), c.value ?? ABSENT)
   }
 
   async * scan (prefix: Uint8Array, end: Uint8Array, limit?: number, reverse?: boolean): AsyncIterable<[Uint8Array, Uint8Array]> {
