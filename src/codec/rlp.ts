@@ -206,16 +206,39 @@ export function uintToBytes (v: bigint | number): Uint8Array {
     if (!Number.isSafeInteger(v) || v < 0) {
       throw new CodecError('OUT_OF_RANGE', `${v} is not a non-negative safe integer`)
     }
-    v = BigInt(v)
+    return safeUintToBytes(v)
   }
   if (typeof v !== 'bigint') throw new CodecError('MALFORMED', `expected an integer, got ${typeof v}`)
   if (v < 0n) throw new CodecError('OUT_OF_RANGE', `${v} is negative; only unsigned integers are encoded`)
-  if (v === 0n) return new Uint8Array(0)
-  let hex = v.toString(16)
-  if (hex.length % 2 === 1) hex = '0' + hex
-  const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  // balances, fees and nonces: most fit a double exactly, and number arithmetic allocates nothing
+  if (v <= MAX_SAFE_BIGINT) return safeUintToBytes(Number(v))
+  const hex = v.toString(16)
+  const odd = hex.length % 2
+  const out = new Uint8Array((hex.length + odd) / 2)
+  for (let i = 0; i < out.length; i++) {
+    const at = 2 * i - odd
+    out[i] = (at < 0 ? 0 : hexDigit(hex.charCodeAt(at)) << 4) | hexDigit(hex.charCodeAt(at + 1))
+  }
   return out
+}
+
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER)
+
+/** Minimal big-endian bytes of a non-negative safe integer. */
+function safeUintToBytes (n: number): Uint8Array {
+  let length = 0
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) length++
+  const out = new Uint8Array(length)
+  for (let i = length - 1; i >= 0; i--) {
+    out[i] = n % 256
+    n = Math.floor(n / 256)
+  }
+  return out
+}
+
+/** A lowercase hex digit's value (`bigint.toString(16)` writes no other). */
+function hexDigit (code: number): number {
+  return code <= 57 ? code - 48 : code - 87
 }
 
 /** Reads a minimal big-endian unsigned integer of at most `maxBytes` bytes. */

@@ -8,10 +8,6 @@ import { registerTxHandler } from './registry.js'
 import { stateKey } from './keys.js'
 import { StateError } from './errors.js'
 import { encodeAddress } from '../crypto/index.js'
-import { LRUCache } from 'lru-cache'
-
-/** Decoded account records remembered by their bytes: about a block's senders and recipients at saturation. */
-const DECODED_RECORDS = 8_192
 
 export const AccountRecord = struct({ balance: uint(), nonce: uint() })
 export type Account = Infer<typeof AccountRecord>
@@ -29,23 +25,25 @@ export function accountKey (address: Uint8Array): Uint8Array {
 }
 
 /**
- * Decoded records by the stored bytes they came from. The state cache and a block's overlay hand
- * out the same bytes object until the account is written again, so reading an account twice in a
- * transaction (admission, then execution) decodes it once. Records are frozen: callers build new
- * ones with spread, never mutate. A bounded map rather than a WeakMap, for the reason above; an
- * entry that has aged out only costs a decode.
+ * A record's decoded account rides on the bytes object it was decoded from (or encoded to), as a
+ * non-enumerable property, like a transaction's memo (src/blocks/tx.ts). The state cache and a
+ * block's overlay hand out the same bytes object until the account is written again, so reading
+ * an account twice in a transaction (admission, then execution) decodes it once, and the next
+ * transaction of the block reads back what the last one wrote without decoding it. Records are
+ * frozen: callers build new ones with spread, never mutate. (This was a bounded LRU map keyed by
+ * the bytes: its upkeep on every write cost more than the decode it saved.)
  */
-const decoded = new LRUCache<Uint8Array, Account>({ max: DECODED_RECORDS })
+const DECODED = Symbol('folio.decodedAccount')
 const EMPTY: Account = Object.freeze({ balance: 0n, nonce: 0n })
+
+function remember (bytes: Uint8Array, acct: Account): Account {
+  if (Object.isExtensible(bytes)) Object.defineProperty(bytes, DECODED, { value: acct })
+  return acct
+}
 
 export function decodeAccount (bytes: Uint8Array | undefined): Account {
   if (bytes === undefined) return EMPTY
-  let acct = decoded.get(bytes)
-  if (acct === undefined) {
-    acct = Object.freeze(AccountRecord.fromBytes(bytes))
-    decoded.set(bytes, acct)
-  }
-  return acct
+  return (bytes as { [DECODED]?: Account })[DECODED] ?? remember(bytes, Object.freeze(AccountRecord.fromBytes(bytes)))
 }
 
 export async function getAccount (state: StateOverlay, address: Uint8Array): Promise<Account> {
@@ -59,7 +57,7 @@ export function putAccount (state: StateOverlay, address: Uint8Array, account: A
   }
   const bytes = AccountRecord.toBytes(account)
   // the next read of this account (the next transaction's, in the same block) gets these bytes back
-  decoded.set(bytes, Object.freeze({ balance: account.balance, nonce: account.nonce }))
+  remember(bytes, Object.freeze({ balance: account.balance, nonce: account.nonce }))
   state.put(accountKey(address), bytes)
 }
 

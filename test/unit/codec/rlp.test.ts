@@ -206,6 +206,15 @@ describe('codec/rlp', () => {
       }))
     })
 
+    it('writes the same bytes for small values, either side of 2^53, as numbers and as bigints', () => {
+      const reference = (v: bigint): string => v === 0n ? '0x' : '0x' + v.toString(16).padStart(Math.ceil(v.toString(16).length / 2) * 2, '0')
+      const edges = [0n, 1n, 127n, 128n, 255n, 256n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 64n - 1n, 2n ** 64n]
+      fc.assert(fc.property(fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 70n }), fc.constantFrom(...edges)), v => {
+        expect(toHex(uintToBytes(v))).to.equal(reference(v))
+        if (v <= BigInt(Number.MAX_SAFE_INTEGER)) expect(toHex(uintToBytes(Number(v)))).to.equal(reference(v))
+      }), { numRuns: 500 })
+    })
+
     it('rejects negatives, non-integers, leading zeros and oversize', () => {
       expect(codeOf(() => uintToBytes(-1n))).to.equal('OUT_OF_RANGE')
       expect(codeOf(() => uintToBytes(1.5))).to.equal('OUT_OF_RANGE')
