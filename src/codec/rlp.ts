@@ -13,6 +13,7 @@
  * validator's main thread (docs/decisions/0010-own-rlp-codec.md).
  */
 import { CodecError } from './errors.js'
+import { fromHex } from './hex.js'
 
 export type RlpItem = Uint8Array | RlpItem[]
 
@@ -213,13 +214,7 @@ export function uintToBytes (v: bigint | number): Uint8Array {
   // balances, fees and nonces: most fit a double exactly, and number arithmetic allocates nothing
   if (v <= MAX_SAFE_BIGINT) return safeUintToBytes(Number(v))
   const hex = v.toString(16)
-  const odd = hex.length % 2
-  const out = new Uint8Array((hex.length + odd) / 2)
-  for (let i = 0; i < out.length; i++) {
-    const at = 2 * i - odd
-    out[i] = (at < 0 ? 0 : hexDigit(hex.charCodeAt(at)) << 4) | hexDigit(hex.charCodeAt(at + 1))
-  }
-  return out
+  return fromHex(hex.length % 2 === 1 ? '0x0' + hex : '0x' + hex)
 }
 
 const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER)
@@ -234,11 +229,6 @@ function safeUintToBytes (n: number): Uint8Array {
     n = Math.floor(n / 256)
   }
   return out
-}
-
-/** A lowercase hex digit's value (`bigint.toString(16)` writes no other). */
-function hexDigit (code: number): number {
-  return code <= 57 ? code - 48 : code - 87
 }
 
 /** Reads a minimal big-endian unsigned integer of at most `maxBytes` bytes. */
